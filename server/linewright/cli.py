@@ -1,0 +1,101 @@
+"""The `linewright` command: `serve`, `complete`, `doctor`.
+
+A second front door beside `lsp/`: it builds the same `Runtime` and calls the same feature
+code, so `linewright complete` shows exactly what an editor would get.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import pathlib
+import sys
+from typing import Any
+
+from linewright import __version__, config
+from linewright.core import paths
+
+log = logging.getLogger("linewright")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="linewright", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"linewright {__version__}")
+    parser.add_argument("--backend", choices=["embedded", "llamacpp", "openai", "ollama"])
+    parser.add_argument("--url", help="model server base URL")
+    parser.add_argument("--model", help="model name (OpenAI-compatible, Ollama)")
+    parser.add_argument("--config", type=pathlib.Path, help="extra TOML settings file")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the language server (stdio by default)")
+    serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
+    serve.add_argument("--stdio", action="store_true", help="use stdio (the default)")
+    complete = sub.add_parser("complete", help="print the suggestion at FILE:LINE:COL")
+    complete.add_argument("location", help="FILE:LINE:COL, 1-based line and column")
+    complete.add_argument("--json", action="store_true", help="machine-readable output")
+    doctor = sub.add_parser("doctor", help="check configuration, model and backend")
+    doctor.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    backend = {
+        k: v for k, v in (("kind", args.backend), ("url", args.url), ("model", args.model)) if v
+    }
+    return {"backend": backend} if backend else {}
+
+
+def load_settings(
+    args: argparse.Namespace,
+) -> tuple[config.Settings, list[config.Problem], list[str]]:
+    """Settings for a CLI run: the current directory is the workspace."""
+    return config.load(
+        user_file=paths.config_dir() / "config.toml",
+        workspace_root=pathlib.Path.cwd(),
+        extra_file=args.config,
+        overrides=_overrides(args),
+    )
+
+
+def _setup_logging(verbosity: int) -> None:
+    # stderr only: in stdio mode stdout carries the LSP stream
+    level = logging.WARNING - 10 * min(verbosity, 2)
+    logging.basicConfig(
+        stream=sys.stderr, level=level, format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+def progress_line(message: str) -> None:
+    """The CLI's progress report for model start-up (stderr, so stdout stays parseable)."""
+    print(f"linewright: {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `linewright` console script."""
+    args = _parser().parse_args(argv)
+    _setup_logging(args.verbose)
+    if args.command == "serve":
+        return _serve(args)
+    from linewright import commands  # heavier imports only for the commands that need them
+
+    if args.command == "complete":
+        return asyncio.run(commands.complete(args, load_settings(args)))
+    return asyncio.run(commands.doctor(args, load_settings(args)))
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from linewright.lsp.setup import create_server
+
+    server = create_server(config_file=args.config, overrides=_overrides(args) or None)
+    if args.tcp:
+        host, _, port = args.tcp.rpartition(":")
+        server.start_tcp(host or "127.0.0.1", int(port))
+    else:
+        server.start_io()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os._exit(main())

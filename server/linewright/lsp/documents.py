@@ -1,0 +1,47 @@
+"""Document sync: our own store (text + incrementally edited tree-sitter tree) per URI."""
+
+from __future__ import annotations
+
+import logging
+
+from lsprotocol import types
+
+from linewright.core.errors import LinewrightError
+from linewright.core.positions import Position, Range
+from linewright.lsp.server import LinewrightServer
+
+log = logging.getLogger(__name__)
+
+
+def to_range(r: types.Range) -> Range:
+    """LSP range -> core range (both count UTF-16 code units)."""
+    return Range(Position(r.start.line, r.start.character), Position(r.end.line, r.end.character))
+
+
+def register(server: LinewrightServer) -> None:
+    """Attach the document sync handlers to `server`."""
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: LinewrightServer, params: types.DidOpenTextDocumentParams) -> None:
+        doc = params.text_document
+        ls.documents.open(doc.uri, doc.language_id, doc.version, doc.text)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: LinewrightServer, params: types.DidChangeTextDocumentParams) -> None:
+        changes = [
+            (
+                to_range(c.range)
+                if isinstance(c, types.TextDocumentContentChangePartial)
+                else None,
+                c.text,
+            )
+            for c in params.content_changes
+        ]
+        try:
+            ls.documents.change(params.text_document.uri, params.text_document.version, changes)
+        except LinewrightError as exc:  # a change for a document we never saw opened
+            log.warning("ignoring change: %s", exc)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: LinewrightServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.documents.close(params.text_document.uri)
