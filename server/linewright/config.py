@@ -32,6 +32,10 @@ def setting(default: Any, doc: str, **limits: Any) -> Any:
 
 
 BackendKind = Literal["embedded", "llamacpp", "openai", "ollama"]
+FimTemplateName = Literal[
+    "auto", "none", "qwen", "starcoder", "codellama", "deepseek", "codestral", "codegemma"
+]
+"""Mirrors `core.llm.fim.TEMPLATES` plus "auto" (a unit test keeps the two in step)."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,7 @@ class BackendSettings:
     api_key_env: str = setting(
         "LINEWRIGHT_API_KEY", "Environment variable that holds the API key, read at start-up."
     )
-    fim_template: str = setting(
+    fim_template: FimTemplateName = setting(
         "auto", "FIM prompt template: auto, none (prefix only), or a family name (qwen, ...)."
     )
     native_suffix: bool = setting(

@@ -40,9 +40,9 @@ def tiny_options(model: pathlib.Path, **completion: Any) -> dict[str, Any]:
 
 async def start(
     client: LanguageClient, name: str, options: dict[str, Any], root: pathlib.Path
-) -> None:
-    """initialize + initialized with `name`'s capabilities."""
-    await client.initialize_session(
+) -> types.InitializeResult:
+    """initialize + initialized with `name`'s capabilities; returns the server's answer."""
+    return await client.initialize_session(
         types.InitializeParams(
             capabilities=capabilities(name),
             initialization_options=options,
@@ -60,7 +60,9 @@ async def client(
 ):  # type: ignore[no-untyped-def]
     """A session with each real client's capabilities, on the tiny model."""
     lsp_client.client_name = request.param  # type: ignore[attr-defined]
-    await start(lsp_client, request.param, tiny_options(tiny_model_path), tmp_path)
+    lsp_client.init_result = await start(  # type: ignore[attr-defined]
+        lsp_client, request.param, tiny_options(tiny_model_path), tmp_path
+    )
     yield
     await lsp_client.shutdown_session()
 

@@ -105,9 +105,7 @@ def test_reading_a_unicode_document() -> None:
         pytest.param("c", "untitled:Untitled-1", "int x;", True, id="untitled"),
     ],
 )
-def test_which_documents_get_a_tree(
-    language_id: str, uri: str, text: str, has_tree: bool
-) -> None:
+def test_which_documents_get_a_tree(language_id: str, uri: str, text: str, has_tree: bool) -> None:
     doc = Document(uri, language_id, 1, text)
     assert (doc.tree is not None) == has_tree
     assert doc.text == text
@@ -198,15 +196,29 @@ def test_trees_handed_out_are_not_mutated() -> None:
 
 # -- random edit sequences ------------------------------------------------------------------
 
-PIECES = ["a", "x = 1", "def f(", "):", "if ", "return ", "(", ")", "{", "}", ";", ":", " ",
-          "\t", "\n", "\r\n", "\r", "é", "😀", "中文", '"', "'", "`", "#", "//", "/*", "*/"]  # fmt: skip
-fragments = st.lists(st.sampled_from(PIECES), max_size=8).map("".join)
-edits = st.lists(
-    st.tuples(st.integers(0, 500), st.integers(0, 500), fragments, st.booleans()), max_size=12
-)
+Edit = tuple[int, int, str, bool]
+"""(index, index, inserted text, send as a full-text change), indexes modulo the length."""
+
+COMMON_PIECES = [" ", "\t", "\n", "\r\n", "\r", "é", "😀", "中文", "x", "(", ")", "1"]
+LANGUAGE_PIECES = {
+    "python": ["x = 1\n", "def f(a):\n", "    return a\n", "# é\n", "s = '😀'\n", ":", '"'],
+    "c": ["int x;\n", "int f(int a) {", "}", "return a;", "/* é */", 's = "😀";', ";"],
+    "javascript": ["let x = 1;\n", "function f(a) {", "}", "// é\n", "s = `😀${x}`;", "'"],
+}
 
 
-def random_edit(doc: Document, expected: str, edit: tuple[int, int, str, bool]) -> str:
+def fragments(language: str) -> st.SearchStrategy[str]:
+    pieces = st.sampled_from(COMMON_PIECES + LANGUAGE_PIECES[language])
+    return st.lists(pieces, max_size=8).map("".join)
+
+
+def scenarios(language: str) -> st.SearchStrategy[tuple[str, str, list[Edit]]]:
+    position = st.integers(0, 500)
+    edit = st.tuples(position, position, fragments(language), st.booleans())
+    return st.tuples(st.just(language), fragments(language), st.lists(edit, max_size=12))
+
+
+def random_edit(doc: Document, expected: str, edit: Edit) -> str:
     """Apply one edit through LSP positions; return the expected text after it."""
     first, second, new_text, full = edit
     start, end = sorted((first % (len(expected) + 1), second % (len(expected) + 1)))
@@ -222,19 +234,15 @@ def random_edit(doc: Document, expected: str, edit: tuple[int, int, str, bool]) 
 
 
 @settings(
-    max_examples=150,
+    max_examples=300,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
-@given(
-    language=st.sampled_from(["python", "c", "javascript"]),
-    initial=fragments,
-    steps=edits,
-)
-def test_random_edits_match_a_fresh_parse(
-    language: str, initial: str, steps: list[tuple[int, int, str, bool]]
-) -> None:
+@given(st.sampled_from(sorted(LANGUAGE_PIECES)).flatmap(scenarios))
+def test_random_edits_match_a_fresh_parse(scenario: tuple[str, str, list[Edit]]) -> None:
+    """Random inserts, deletes and replacements (unicode, all three line breaks)."""
+    language, initial, steps = scenario
     doc = Document("file:///x", language, 1, initial)
     expected = initial
     for step in steps:
@@ -242,9 +250,13 @@ def test_random_edits_match_a_fresh_parse(
         assert doc.text == expected
         assert_line_index(doc)
         assert_points_match_bytes(doc)
+        assert doc.tree is not None
         if fresh_tree(doc).root_node.has_error:
-            # tree-sitter's error recovery may depend on the edit history (upstream
-            # behaviour); the shape of broken code is only checked by the points above.
+            # How tree-sitter recovers from an error may depend on the edit history
+            # (upstream behaviour, rare: none in this run), so broken code only has to be
+            # seen as broken, with byte ranges and points that agree (checked above).
+            assert doc.tree.root_node.has_error
+            assert doc.tree.root_node.end_byte == len(doc.source)
             continue
         assert_matches_fresh_parse(doc)
 
@@ -272,9 +284,31 @@ def test_valid_program_edits_always_match_a_fresh_parse(language: str, seed: int
         new_units = [generator.choice(pool) for _ in range(generator.randrange(3))]
         start = len("".join(units[:first]))
         end = len("".join(units[:last]))
-        doc.apply_change(Range(ref_position(text, start), ref_position(text, end)), "".join(new_units))
+        doc.apply_change(
+            Range(ref_position(text, start), ref_position(text, end)), "".join(new_units)
+        )
         units[first:last] = new_units
         assert doc.text == "".join(units)
+        assert_line_index(doc)
+        assert_matches_fresh_parse(doc)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        pytest.param(0, id="start"),
+        pytest.param(0.5, id="middle"),
+        pytest.param(1, id="end"),
+    ],
+)
+def test_full_text_sync_of_a_large_file(where: float) -> None:
+    """Clients that sync Full send the whole text; only the changed middle is reparsed."""
+    text = "".join(f"def f{i}(a):\n    return a + {i}  # é\r\n" for i in range(400))
+    doc = Document("file:///big.py", "python", 1, text)
+    cut = int(len(text) * where)
+    for new_text in (text[:cut] + "x = '😀'\n" + text[cut:], text):
+        doc.apply_change(None, new_text)
+        assert doc.text == new_text
         assert_line_index(doc)
         assert_matches_fresh_parse(doc)
 

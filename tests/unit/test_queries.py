@@ -19,7 +19,8 @@ ALLOWED_PREDICATES = {"eq?", "not-eq?", "match?", "not-match?", "any-of?", "not-
 
 
 def test_grammars_dir_is_the_checkout_folder() -> None:
-    assert GRAMMARS == Path(__file__).resolve().parents[2] / "grammars"
+    checkout = Path(__file__).resolve().parents[2]
+    assert checkout / "grammars" == GRAMMARS
 
 
 @pytest.mark.parametrize("spec", [pytest.param(s, id=s.name) for s in LANGUAGES])
@@ -262,15 +263,13 @@ def test_missing_purpose_is_none() -> None:
     assert load_query(spec, "no-such-purpose") is None
 
 
-def test_broken_query_raises_grammar_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_broken_query_raises_grammar_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A spec of its own keeps this broken query out of the shared load_query cache.
     spec = LanguageSpec("broken", (), (), "tree_sitter_python")
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "context.scm").write_text("(no_such_node) @x\n", encoding="utf-8")
     monkeypatch.setattr(queries, "grammars_dir", lambda: tmp_path)
-    with pytest.raises(GrammarError, match="broken/context.scm"):
+    with pytest.raises(GrammarError, match=r"broken/context\.scm"):
         load_query(spec, "context")
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from urllib.parse import unquote, urlparse
 
 from tree_sitter import Tree
@@ -46,28 +46,39 @@ def _path_of(uri: str) -> str:
     return unquote(parsed.path) if parsed.scheme else uri
 
 
+_CHUNK = 4096
+
+
 def _common_affixes(old: str, new: str) -> tuple[int, int]:
     """Lengths of the common prefix and (non-overlapping) common suffix of two strings.
 
-    Binary search over slice comparisons: O(n log n) in C instead of a Python loop.
+    Compares 4 KiB slices (memcmp in C) until they differ, then bisects inside the last
+    one: O(length of the common part), fast for the usual one-spot edit of a big file.
     """
     limit = min(len(old), len(new))
-    low, high = 0, limit
+    prefix = _common_length(lambda a, b: old[a:b] == new[a:b], limit)
+    tail_old, tail_new = len(old), len(new)
+    suffix = _common_length(
+        lambda a, b: old[tail_old - b : tail_old - a] == new[tail_new - b : tail_new - a],
+        limit - prefix,
+    )
+    return prefix, suffix
+
+
+def _common_length(equal: Callable[[int, int], bool], limit: int) -> int:
+    """Largest n <= limit with equal(0, n), given equal(a, b) compares positions [a, b)."""
+    low = 0
+    while low + _CHUNK <= limit and equal(low, low + _CHUNK):
+        low += _CHUNK
+    high = min(low + _CHUNK, limit)
+    base = low
     while low < high:
         mid = (low + high + 1) // 2
-        if old[:mid] == new[:mid]:
+        if equal(base, mid):
             low = mid
         else:
             high = mid - 1
-    prefix = low
-    low, high = 0, limit - prefix
-    while low < high:
-        mid = (low + high + 1) // 2
-        if old[len(old) - mid :] == new[len(new) - mid :]:
-            low = mid
-        else:
-            high = mid - 1
-    return prefix, low
+    return low
 
 
 def _shifted(values: list[int], begin: int, delta: int) -> list[int]:
@@ -154,6 +165,8 @@ class Document:
         self._splice(self.offset_at(ordered.start), self.offset_at(ordered.end), text)
 
     def _splice(self, start: int, end: int, new: str) -> None:
+        if start == end and not new:
+            return  # nothing changes (e.g. a full-text sync of identical text)
         old_text = self._text
         start_byte = self._byte_of_offset(start)
         old_end_byte = self._byte_of_offset(end)

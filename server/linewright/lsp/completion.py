@@ -103,8 +103,7 @@ def register(server: LinewrightServer) -> None:
         return convert.completion_list(suggestions, params.position, word, utf16_len(word))
 
     @server.command(convert.ACCEPT_COMMAND)
-    def did_accept(ls: LinewrightServer, args: list[object]) -> None:
+    def did_accept(ls: LinewrightServer, suggestion_id: str, *_: object) -> None:
         """The client ran an item's command: the user accepted that suggestion."""
-        if args:
-            ls.accepted.append(str(args[0]))
-            log.info("suggestion %s accepted", args[0])
+        ls.accepted.append(suggestion_id)
+        log.info("suggestion %s accepted", suggestion_id)

@@ -32,7 +32,8 @@ class HttpCall:
     method: str
     path: str
     body: dict[str, Any] | None = None
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
+    """Kept out of `repr`: it may carry the API key."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class HttpClient:
             raise BackendProtocolError("response too large", url=url)
         try:
             return response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
             raise BackendProtocolError(f"malformed JSON: {exc!s}", url=url) from exc
 
     async def aclose(self) -> None:

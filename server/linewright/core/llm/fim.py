@@ -123,7 +123,8 @@ TEMPLATES: Mapping[str, FimTemplate] = {
 }
 
 # Codestral's bracket markers are left out of the global scrub: `config[PREFIX]` is plausible
-# code. They are removed only when the caller says the Codestral template is in use.
+# code. They are removed only when the caller says the Codestral template is in use. The
+# match is case-sensitive, so HTML's `<pre>` survives CodeLlama's `<PRE>`.
 _AMBIGUOUS = frozenset({"[PREFIX]", "[SUFFIX]", "[MIDDLE]"})
 _SCRUBBED = sorted(
     {tok for t in TEMPLATES.values() for tok in t.tokens if tok not in _AMBIGUOUS},
@@ -151,7 +152,7 @@ _LINE_COMMENTS: Mapping[str, str] = {
     **dict.fromkeys(("js", "jsx", "ts", "tsx", "go", "rs", "dart", "php", "v", "sv"), "//"),
     **dict.fromkeys(("sql", "lua", "hs", "elm", "ada"), "--"),
     **dict.fromkeys(("lisp", "el", "clj", "scm"), ";"),
-    **dict.fromkeys(("tex", "erl", "m"), "%"),
+    **dict.fromkeys(("tex", "erl"), "%"),
 }
 
 

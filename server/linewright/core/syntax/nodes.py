@@ -123,7 +123,7 @@ def captured(
     tree: Tree, spec: LanguageSpec, name: str, *, byte_range: tuple[int, int] | None = None
 ) -> list[Node]:
     """Nodes captured as `name` (e.g. "lw.statement") by the language's context query."""
-    query = load_query(spec, CONTEXT)
+    query = load_query(spec, CONTEXT, frozenset({name}))
     if query is None:
         return []
     found = captures(query, tree.root_node, byte_range=byte_range, names=frozenset({name}))
@@ -151,10 +151,10 @@ def is_in_comment_or_string(tree: Tree, byte_offset: int, spec: LanguageSpec) ->
     Inside means strictly between the delimiters; the end of a line comment counts (typing
     continues it). Code inside an f-string / template interpolation is not "in a string".
     """
-    query = load_query(spec, CONTEXT)
+    names = frozenset({"lw.comment", "lw.string", "lw.interpolation"})
+    query = load_query(spec, CONTEXT, names)
     if query is None:
         return False
-    names = frozenset({"lw.comment", "lw.string", "lw.interpolation"})
     found = captures(query, tree.root_node, byte_range=_around(byte_offset), names=names)
     inside = [(name, node) for name, node in found if _inside(name, node, byte_offset, spec)]
     if not inside:
@@ -166,8 +166,10 @@ def is_in_comment_or_string(tree: Tree, byte_offset: int, spec: LanguageSpec) ->
 def _inside(name: str, node: Node, byte_offset: int, spec: LanguageSpec) -> bool:
     if not node.start_byte < byte_offset <= node.end_byte:
         return False
-    if byte_offset < node.end_byte or name != "lw.comment":
+    if byte_offset < node.end_byte:
         return True
+    if name != "lw.comment":
+        return False
     # At the very end: only a line comment is still open there.
     text = node.text or b""
     is_line = spec.line_comment is not None and text.startswith(spec.line_comment.encode())
@@ -178,7 +180,7 @@ def definitions(
     tree: Tree, spec: LanguageSpec, *, byte_range: tuple[int, int] | None = None
 ) -> list[Definition]:
     """Every `@lw.definition` (optionally only those meeting `byte_range`), outer first."""
-    query = load_query(spec, CONTEXT)
+    query = load_query(spec, CONTEXT, frozenset({"lw.definition"}))
     if query is None:
         return []
     grouped: dict[int, dict[str, list[Node]]] = {}

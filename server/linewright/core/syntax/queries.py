@@ -10,13 +10,17 @@ and their `not-` forms) may appear in query files; anything else would be silent
 
 from __future__ import annotations
 
+import re
 from functools import cache
+from typing import Any
 
 from tree_sitter import Node, Query, QueryCursor, QueryError
 
 from linewright.core.errors import GrammarError
 from linewright.core.paths import grammars_dir
 from linewright.core.syntax.languages import LanguageSpec
+
+_CAPTURE = re.compile(r"@([\w.-]+)")
 
 Capture = tuple[str, Node]
 """A `(capture name, node)` pair, e.g. `("lw.import", <import_statement>)`."""
@@ -32,8 +36,14 @@ def query_source(spec: LanguageSpec, purpose: str) -> str | None:
 
 
 @cache
-def load_query(spec: LanguageSpec, purpose: str) -> Query | None:
+def load_query(
+    spec: LanguageSpec, purpose: str, only: frozenset[str] | None = None
+) -> Query | None:
     """The compiled query for `purpose`, or None if the language has none (cached).
+
+    `only` keeps just the patterns that capture one of those names: a cursor then skips
+    the rest of the file's patterns, which matters for whole-file questions such as
+    "where are the imports" (several times faster than filtering captures afterwards).
 
     Raises `GrammarError` when the file does not compile against the grammar: a bug in
     our query files that the query tests catch before release.
@@ -42,9 +52,32 @@ def load_query(spec: LanguageSpec, purpose: str) -> Query | None:
     if source is None:
         return None
     try:
-        return Query(spec.ts_language, source)
+        query = Query(spec.ts_language, source)
     except QueryError as error:
         raise GrammarError(f"grammars/{spec.name}/{purpose}.scm: {error}") from error
+    if only is not None:
+        data = source.encode("utf-8")
+        for index in range(pattern_count(query)):
+            text = data[query.start_byte_for_pattern(index) : query.end_byte_for_pattern(index)]
+            if not only & _capture_names(text.decode("utf-8")):
+                query.disable_pattern(index)
+    return query
+
+
+def pattern_count(query: Query) -> int:
+    """Number of patterns in `query`."""
+    # py-tree-sitter 0.25 has a property here although its stub declares a method.
+    count: Any = getattr(query, "pattern_count")  # noqa: B009
+    return int(count() if callable(count) else count)
+
+
+def _capture_names(pattern_source: str) -> set[str]:
+    # A pattern's source span runs on to the next pattern, so it may hold "; Section"
+    # comment lines; drop them (but not a `";"` string inside the pattern itself).
+    code = "\n".join(
+        line for line in pattern_source.splitlines() if not line.lstrip().startswith(";")
+    )
+    return set(_CAPTURE.findall(code))
 
 
 def captures(
