@@ -20,22 +20,31 @@ from linewright.core import paths
 log = logging.getLogger("linewright")
 
 
+def _global_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
+    """Options valid before or after the subcommand (`linewright complete X --url U`)."""
+    keep = {} if defaults else {"default": argparse.SUPPRESS}
+    parser.add_argument("--backend", choices=["embedded", "llamacpp", "openai", "ollama"], **keep)
+    parser.add_argument("--url", help="model server base URL", **keep)
+    parser.add_argument("--model", help="model name (OpenAI-compatible, Ollama)", **keep)
+    parser.add_argument("--config", type=pathlib.Path, help="extra TOML settings file", **keep)
+    verbose = {"default": 0} if defaults else keep
+    parser.add_argument("-v", "--verbose", action="count", help="more logging", **verbose)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="linewright", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"linewright {__version__}")
-    parser.add_argument("--backend", choices=["embedded", "llamacpp", "openai", "ollama"])
-    parser.add_argument("--url", help="model server base URL")
-    parser.add_argument("--model", help="model name (OpenAI-compatible, Ollama)")
-    parser.add_argument("--config", type=pathlib.Path, help="extra TOML settings file")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    _global_options(parser, defaults=True)
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, defaults=False)
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the language server (stdio by default)")
+    serve = sub.add_parser("serve", parents=[common], help="run the language server (stdio)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
     serve.add_argument("--stdio", action="store_true", help="use stdio (the default)")
-    complete = sub.add_parser("complete", help="print the suggestion at FILE:LINE:COL")
+    complete = sub.add_parser("complete", parents=[common], help="the suggestion at a cursor")
     complete.add_argument("location", help="FILE:LINE:COL, 1-based line and column")
     complete.add_argument("--json", action="store_true", help="machine-readable output")
-    doctor = sub.add_parser("doctor", help="check configuration, model and backend")
+    doctor = sub.add_parser("doctor", parents=[common], help="check settings, model, backend")
     doctor.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 

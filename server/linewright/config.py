@@ -293,6 +293,8 @@ def load(
     """
     layers: list[Layer] = []
     problems: list[Problem] = []
+    if extra_file is not None and not extra_file.is_file():
+        problems.append(Problem("--config", str(extra_file), "file not found"))
     for path, name in ((user_file, "user config"), (extra_file, "--config file")):
         if path is not None:
             layer, found = file_layer(path, f"{name} ({path})")

@@ -94,6 +94,7 @@ def test_error_count(language: str, source: str, count: int) -> None:
         pytest.param("c", "char c = 'x‸';\n", True, id="c-char"),
         pytest.param("c", "#include <std‸io.h>\n", True, id="c-include-path"),
         pytest.param("c", "int a‸;\n", False, id="c-code"),
+        pytest.param("c", 'char *s = "ab‸\nint x;', True, id="c-unterminated-missing-quote"),
         pytest.param("javascript", "s = `a ${b‸} c`;\n", False, id="js-template-code"),
         pytest.param("javascript", "s = `a‸ ${b} c`;\n", True, id="js-template-text"),
         pytest.param("javascript", "s = 'st‸r';\n", True, id="js-string"),
@@ -233,12 +234,41 @@ def test_enclosing_definition_block_and_statement() -> None:
             id="rust",
         ),
         pytest.param("c", "int x;\n", [], id="none"),
+        pytest.param(
+            "c",
+            "#ifdef X\n#include <a.h>\n#endif\n",
+            ["#include <a.h>\n"],
+            id="c-under-ifdef",
+        ),
     ],
 )
 def test_import_ranges(language: str, source: str, imports: list[str]) -> None:
     tree, spec, _ = parse(language, source)
     data = source.encode()
     assert [data[a:b].decode() for a, b in nodes.import_ranges(tree, spec)] == imports
+
+
+NESTED_IMPORTS = """import os
+if TYPE_CHECKING:
+    import typing
+class A:
+    def m(self):
+        import json
+"""
+
+
+@pytest.mark.parametrize(
+    ("max_depth", "imports"),
+    [
+        pytest.param(3, ["import os", "import typing"], id="default-depth"),
+        pytest.param(None, ["import os", "import typing", "import json"], id="everywhere"),
+    ],
+)
+def test_import_ranges_depth(max_depth: int | None, imports: list[str]) -> None:
+    tree, spec, _ = parse("python", NESTED_IMPORTS)
+    data = NESTED_IMPORTS.encode()
+    found = nodes.import_ranges(tree, spec, max_depth=max_depth)
+    assert [data[a:b].decode() for a, b in found] == imports
 
 
 def test_language_without_context_query_answers_nothing() -> None:

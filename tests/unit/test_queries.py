@@ -257,6 +257,33 @@ def test_captures_filters(kwargs: dict[str, object], expected: list[tuple[str, s
     assert captured_texts("python", "context", **kwargs) == expected
 
 
+@pytest.mark.parametrize(
+    ("language", "only", "names"),
+    [
+        pytest.param("python", {"lw.import"}, {"lw.import"}, id="python-imports"),
+        pytest.param(
+            "python", {"lw.definition"}, {"lw.definition", "lw.name", "lw.body"}, id="definitions"
+        ),
+        pytest.param("c", {"lw.string", "lw.comment"}, {"lw.string", "lw.comment"}, id="c"),
+        pytest.param("javascript", {"lw.import"}, {"lw.import"}, id="js-predicate-pattern"),
+    ],
+)
+def test_load_query_only_keeps_patterns_capturing(
+    language: str, only: set[str], names: set[str]
+) -> None:
+    spec = language_named(language)
+    assert spec is not None
+    narrow = load_query(spec, "context", frozenset(only))
+    assert narrow is not None
+    tree = parser_for(spec).parse(SAMPLES[language].encode())
+    found = captures(narrow, tree.root_node)
+    assert {name for name, _ in found} == names
+    full = captured_texts(language, "context")
+    assert [(n, (node.text or b"").decode()) for n, node in found] == [
+        item for item in full if item[0] in names
+    ]
+
+
 def test_missing_purpose_is_none() -> None:
     spec = language_named("python")
     assert spec is not None

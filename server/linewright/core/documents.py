@@ -15,6 +15,8 @@ tree; they still support every text operation.
 
 Trees handed out are never mutated: an edit works on `tree.copy()` (O(1)), so a feature that
 grabbed `doc.tree` before an await still holds a tree that matches the text it grabbed.
+A Document is changed only on the thread that runs the LSP handlers; work handed to another
+thread should take `text`/`source`/`tree` (immutable snapshots) along, not the Document.
 """
 
 from __future__ import annotations

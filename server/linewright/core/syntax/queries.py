@@ -86,17 +86,22 @@ def captures(
     *,
     byte_range: tuple[int, int] | None = None,
     names: frozenset[str] | None = None,
+    max_start_depth: int | None = None,
 ) -> list[Capture]:
     """Every `(capture name, node)` of `query` under `node`, in document order.
 
     Order: by start byte, then longer nodes first (a definition before its name), then
     capture name, so results are deterministic and outer-before-inner. `byte_range`
     restricts matching to nodes intersecting `[start, end)`; `names` keeps only those
-    capture names. Captures whose name starts with `_` are helpers and are dropped.
+    capture names; `max_start_depth` ignores matches starting deeper than that many levels
+    below `node`, which spares walking the whole tree. Captures whose name starts with
+    `_` are helpers and are dropped.
     """
     cursor = QueryCursor(query)
     if byte_range is not None:
         cursor.set_byte_range(*byte_range)
+    if max_start_depth is not None:
+        cursor.set_max_start_depth(max_start_depth)
     found: dict[tuple[str, int], Capture] = {}
     for _, match in cursor.matches(node):
         for name, nodes in match.items():
