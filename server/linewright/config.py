@@ -11,6 +11,7 @@ naming the exact key is returned for the caller to show once.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import pathlib
 import re
@@ -206,7 +207,8 @@ def _coerce(value: Any, hint: Any, meta: Mapping[str, Any]) -> Any:
 
 
 def _number(value: Any, hint: type) -> int | float:
-    """Parse an int/float setting; bools are not numbers, integral floats are fine for ints."""
+    """Parse an int/float setting; bools, NaN and infinities are not numbers, integral
+    floats are fine for ints."""
     if isinstance(value, bool):
         raise ValueError(f"must be a number, got {value!r}")
     if isinstance(value, str):
@@ -216,11 +218,18 @@ def _number(value: Any, hint: type) -> int | float:
             raise ValueError(f"must be a number, got {value!r}") from None
     if not isinstance(value, (int, float)):
         raise ValueError(f"must be a number, got {value!r}")
+    # TOML and env strings can spell nan/inf; NaN would pass every limit check
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"must be a finite number, got {value!r}")
     if hint is int:
-        if float(value) != int(value):
+        # exact for big ints (a float round-trip is not)
+        if isinstance(value, float) and not value.is_integer():
             raise ValueError(f"must be a whole number, got {value!r}")
         return int(value)
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"must be a finite number, got {value!r}") from None
 
 
 # ---- sources ---------------------------------------------------------------------------
@@ -249,10 +258,10 @@ def env_layer(environ: Mapping[str, str]) -> Layer | None:
 
     The section is the first word after the prefix when it names a section, so
     `LINEWRIGHT_EMBEDDED_MODEL_PATH` sets `embedded.model_path`. Variables Linewright uses
-    for other purposes (directories, the API key itself) are skipped.
+    for other purposes (directories, the API key itself, the model wheel) are skipped.
     """
     sections = {f.name for f in dataclasses.fields(Settings) if f.name != "log_level"}
-    reserved = {"CACHE_DIR", "STATE_DIR", "CONFIG_DIR", "API_KEY"}
+    reserved = {"CACHE_DIR", "STATE_DIR", "CONFIG_DIR", "API_KEY", "MODEL_WHEEL"}
     values: dict[str, Any] = {}
     for name, value in environ.items():
         if not name.startswith("LINEWRIGHT_") or name[11:] in reserved:

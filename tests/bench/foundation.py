@@ -62,7 +62,9 @@ async def completion_latencies(requests: int) -> dict[str, float | int]:
     uri = (ROOT / "examples" / "stats.py").as_uri()
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=SOURCE)
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=1, text=SOURCE
+            )
         )
     )
 
@@ -70,7 +72,9 @@ async def completion_latencies(requests: int) -> dict[str, float | int]:
         return types.InlineCompletionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
             position=position,
-            context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked),
+            context=types.InlineCompletionContext(
+                trigger_kind=types.InlineCompletionTriggerKind.Invoked
+            ),
         )
 
     first = await client.text_document_inline_completion_async(params(positions()[0]))
@@ -79,7 +83,9 @@ async def completion_latencies(requests: int) -> dict[str, float | int]:
     cursor_list = positions()
     for i in range(requests):
         t0 = time.perf_counter()
-        result = await client.text_document_inline_completion_async(params(cursor_list[i % len(cursor_list)]))
+        result = await client.text_document_inline_completion_async(
+            params(cursor_list[i % len(cursor_list)])
+        )
         latencies.append((time.perf_counter() - t0) * 1000)
         non_empty += bool(result and result.items)
     await client.shutdown_session()

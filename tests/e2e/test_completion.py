@@ -16,13 +16,21 @@ BODY = types.Position(line=2, character=4)
 def open_doc(client: LanguageClient, text: str = SOURCE, uri: str = URI, version: int = 1) -> None:
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=uri, language_id="python", version=version, text=text)
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=version, text=text
+            )
         )
     )
 
 
-def inline_params(position: types.Position, uri: str = URI, invoked: bool = True) -> types.InlineCompletionParams:
-    kind = types.InlineCompletionTriggerKind.Invoked if invoked else types.InlineCompletionTriggerKind.Automatic
+def inline_params(
+    position: types.Position, uri: str = URI, invoked: bool = True
+) -> types.InlineCompletionParams:
+    kind = (
+        types.InlineCompletionTriggerKind.Invoked
+        if invoked
+        else types.InlineCompletionTriggerKind.Automatic
+    )
     return types.InlineCompletionParams(
         text_document=types.TextDocumentIdentifier(uri=uri),
         position=position,
@@ -81,7 +89,9 @@ async def test_accept_command_is_recorded(client: LanguageClient) -> None:
 
 
 async def test_closed_document_and_bad_positions_give_empty_results(client: LanguageClient) -> None:
-    result = await client.text_document_completion_async(completion_params(BODY, uri="file:///ws/none.py"))
+    result = await client.text_document_completion_async(
+        completion_params(BODY, uri="file:///ws/none.py")
+    )
     assert isinstance(result, types.CompletionList) and len(result.items) == 0
     open_doc(client)
     far = types.Position(line=999, character=999)

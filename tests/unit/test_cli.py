@@ -12,7 +12,9 @@ import sys
 import pytest
 
 
-def run(*args: str, env: dict[str, str] | None = None, cwd: pathlib.Path | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: pathlib.Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "linewright", *args],
         capture_output=True,
@@ -26,13 +28,26 @@ def run(*args: str, env: dict[str, str] | None = None, cwd: pathlib.Path | None 
 
 @pytest.fixture
 def tiny_env(tiny_model_path: pathlib.Path) -> dict[str, str]:
-    return {"LINEWRIGHT_EMBEDDED_MODEL_PATH": str(tiny_model_path), "LINEWRIGHT_EMBEDDED_THREADS": "1"}
+    return {
+        "LINEWRIGHT_EMBEDDED_MODEL_PATH": str(tiny_model_path),
+        "LINEWRIGHT_EMBEDDED_THREADS": "1",
+    }
 
 
-def test_complete_json_on_the_embedded_backend(tiny_env: dict[str, str], tmp_path: pathlib.Path) -> None:
+def test_complete_json_on_the_embedded_backend(
+    tiny_env: dict[str, str], tmp_path: pathlib.Path
+) -> None:
     source = tmp_path / "m.py"
     source.write_text("def f(x):\n    \n")
-    result = run("complete", f"{source}:2:5", "--json", "--config", str(tmp_path / "none.toml"), env=tiny_env, cwd=tmp_path)
+    result = run(
+        "complete",
+        f"{source}:2:5",
+        "--json",
+        "--config",
+        str(tmp_path / "none.toml"),
+        env=tiny_env,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert list(data) == ["suggestions"]
@@ -44,13 +59,18 @@ def test_complete_json_on_the_embedded_backend(tiny_env: dict[str, str], tmp_pat
     assert "model server ready" in result.stderr  # progress line on stderr, stdout stays JSON
 
 
-def test_complete_column_counts_characters(tiny_env: dict[str, str], tmp_path: pathlib.Path) -> None:
+def test_complete_column_counts_characters(
+    tiny_env: dict[str, str], tmp_path: pathlib.Path
+) -> None:
     source = tmp_path / "u.py"
     source.write_text('s = "🎉"; t = \n')
     result = run("complete", f"{source}:1:14", "--json", env=tiny_env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     for suggestion in json.loads(result.stdout)["suggestions"]:
-        assert suggestion["range"]["start"] == {"line": 0, "character": 14}  # emoji is 2 UTF-16 units
+        assert suggestion["range"]["start"] == {
+            "line": 0,
+            "character": 14,
+        }  # emoji is 2 UTF-16 units
 
 
 @pytest.mark.parametrize(
@@ -69,7 +89,9 @@ def test_complete_rejects_bad_locations(location: str, tmp_path: pathlib.Path) -
     assert "linewright:" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_doctor_reports_a_healthy_embedded_backend(tiny_env: dict[str, str], tmp_path: pathlib.Path) -> None:
+def test_doctor_reports_a_healthy_embedded_backend(
+    tiny_env: dict[str, str], tmp_path: pathlib.Path
+) -> None:
     result = run("doctor", "--json", env=tiny_env, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
@@ -85,7 +107,15 @@ def test_doctor_names_an_unreachable_backend(tmp_path: pathlib.Path) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    result = run("--backend", "llamacpp", "--url", f"http://127.0.0.1:{port}", "doctor", "--json", cwd=tmp_path)
+    result = run(
+        "--backend",
+        "llamacpp",
+        "--url",
+        f"http://127.0.0.1:{port}",
+        "doctor",
+        "--json",
+        cwd=tmp_path,
+    )
     assert result.returncode == 1
     report = json.loads(result.stdout)
     assert report["reachable"] is False and f"127.0.0.1:{port}" in report["error"]

@@ -16,7 +16,7 @@ from linewright.core.llm.types import (
     Generation,
 )
 from linewright.core.positions import Position
-from linewright.features.completion import CompletionFeature, healing_text, unheal
+from linewright.features.completion import CompletionFeature
 from linewright.features.completion.context import (
     CompletionContext,
     Mode,
@@ -29,10 +29,14 @@ from linewright.features.completion.postprocess import (
     cut_block,
     finish,
     trim_suffix_overlap,
+    unheal,
 )
+from linewright.features.completion.prompt import healing_text
 
 
-def ctx(prefix: str, suffix: str = "", trigger: Trigger = Trigger.AUTOMATIC, **kw: object) -> CompletionContext:
+def ctx(
+    prefix: str, suffix: str = "", trigger: Trigger = Trigger.AUTOMATIC, **kw: object
+) -> CompletionContext:
     return CompletionContext("file:///a.py", 1, "python", prefix, suffix, trigger, **kw)  # type: ignore[arg-type]
 
 
@@ -98,7 +102,10 @@ def test_trim_suffix_overlap(text: str, suffix: str, expected: str) -> None:
 
 
 def test_finish_single_line_stops_at_newline() -> None:
-    assert finish("x + 1\ny = 2", multiline=False, line_prefix="a = ", suffix="", block_indent=None) == "x + 1"
+    assert (
+        finish("x + 1\ny = 2", multiline=False, line_prefix="a = ", suffix="", block_indent=None)
+        == "x + 1"
+    )
 
 
 def test_finish_drops_whitespace_only() -> None:
@@ -134,8 +141,15 @@ def test_unheal(text: str, heal: str, expected: str) -> None:
 def test_context_from_document_reads_the_tree() -> None:
     doc = Document("file:///a.py", "python", 3, "def f(x):\n    y = x\n    \n")
     c = from_document(doc, Position(2, 4), Trigger.INVOKED)
-    assert (c.prefix, c.suffix, c.version, c.language) == ("def f(x):\n    y = x\n    ", "\n", 3, "python")
-    inside = from_document(Document("file:///a.py", "python", 1, 's = "abc"\n'), Position(0, 6), Trigger.INVOKED)
+    assert (c.prefix, c.suffix, c.version, c.language) == (
+        "def f(x):\n    y = x\n    ",
+        "\n",
+        3,
+        "python",
+    )
+    inside = from_document(
+        Document("file:///a.py", "python", 1, 's = "abc"\n'), Position(0, 6), Trigger.INVOKED
+    )
     assert inside.in_comment_or_string
     assert not c.in_comment_or_string
 

@@ -8,13 +8,19 @@ span several lines.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from linewright.core.documents import Document
 from linewright.core.positions import Position
-from linewright.features.completion.postprocess import remaining_is_closers
+
+_CLOSERS = frozenset(")]}>\"'`;, \t")
+
+
+def remaining_is_closers(suffix: str) -> bool:
+    """True when only closing brackets, quotes and separators follow on the cursor's line."""
+    return all(c in _CLOSERS for c in suffix.split("\n", 1)[0])
 
 
 class Trigger(Enum):
@@ -40,6 +46,10 @@ class CompletionContext:
     block_indent: int | None = None
     """Indentation of the block around the cursor per tree-sitter (None: unknown)."""
     in_comment_or_string: bool = False
+    tree: Any = field(default=None, compare=False, repr=False)
+    """The document's tree-sitter Tree at `version` (None: plain text); read-only."""
+    cursor_byte: int = 0
+    """UTF-8 byte offset of the cursor in the document (what `tree` offsets index)."""
 
     @property
     def line_prefix(self) -> str:
@@ -127,4 +137,6 @@ def from_document(doc: Document, position: Position, trigger: Trigger) -> Comple
         trigger=trigger,
         block_indent=block_indent,
         in_comment_or_string=in_text,
+        tree=doc.tree,
+        cursor_byte=doc.byte_offset_at(position),
     )

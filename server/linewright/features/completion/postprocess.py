@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 
 from linewright.core.llm.fim import strip_fim_tokens
+from linewright.features.completion.context import CompletionContext, Mode
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029\ufffd]")
 _THINK = re.compile(r"<think>.*?(</think>|$)", re.DOTALL)
 _FENCE = re.compile(r"^\s*```[\w+-]*[ \t]*\n?|\n?```\s*$")
-_CLOSERS = set(")]}>\"'`;, \t")
 MAX_RAW_CHARS = 20_000
 """Longer model output is cut before any processing (a runaway or hostile server)."""
 
@@ -75,11 +75,6 @@ def trim_suffix_overlap(text: str, suffix: str) -> str:
     return text
 
 
-def remaining_is_closers(suffix: str) -> bool:
-    """True when only closing brackets, quotes and separators follow on the cursor's line."""
-    return all(c in _CLOSERS for c in suffix.split("\n", 1)[0])
-
-
 def finish(
     raw: str, *, multiline: bool, line_prefix: str, suffix: str, block_indent: int | None
 ) -> str:
@@ -88,3 +83,24 @@ def finish(
     text = cut_block(text, line_prefix, block_indent) if multiline else first_line(text)
     text = trim_suffix_overlap(text.rstrip(), suffix)
     return text if text.strip() else ""
+
+
+def unheal(text: str, heal: str) -> str:
+    """Remove from the model's text what the document already has (the healed part)."""
+    if not heal:
+        return text
+    if text.startswith(heal):
+        return text[len(heal) :]
+    first, nl, rest = text.partition("\n")
+    return first.lstrip(" \t") + nl + rest if first.strip() else text
+
+
+def process(raw: str, ctx: CompletionContext, mode: Mode, heal: str) -> str:
+    """One candidate from the backend -> the text to show at the cursor ("" to drop it)."""
+    return finish(
+        unheal(raw, heal),
+        multiline=mode is Mode.MULTI,
+        line_prefix=ctx.line_prefix,
+        suffix=ctx.suffix,
+        block_indent=ctx.block_indent,
+    )
