@@ -22,12 +22,12 @@ log = logging.getLogger("linewright")
 
 def _global_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
     """Options valid before or after the subcommand (`linewright complete X --url U`)."""
-    keep = {} if defaults else {"default": argparse.SUPPRESS}
+    keep: dict[str, Any] = {} if defaults else {"default": argparse.SUPPRESS}
     parser.add_argument("--backend", choices=["embedded", "llamacpp", "openai", "ollama"], **keep)
     parser.add_argument("--url", help="model server base URL", **keep)
     parser.add_argument("--model", help="model name (OpenAI-compatible, Ollama)", **keep)
     parser.add_argument("--config", type=pathlib.Path, help="extra TOML settings file", **keep)
-    verbose = {"default": 0} if defaults else keep
+    verbose: dict[str, Any] = {"default": 0} if defaults else keep
     parser.add_argument("-v", "--verbose", action="count", help="more logging", **verbose)
 
 

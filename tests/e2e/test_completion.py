@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
-import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 

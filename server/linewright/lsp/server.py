@@ -40,8 +40,8 @@ class LinewrightServer(LanguageServer):
         self.init_options: Any = None
         self.client_settings: Any = None
         self.documents = DocumentStore()
-        self.progress = ProgressReporter(self)
-        self.runtime = Runtime(Settings(), progress=self.progress.model_loading)
+        self.model_progress = ProgressReporter(self)
+        self.runtime = Runtime(Settings(), progress=self.model_progress.model_loading)
         self.warnings = RateLimiter(60.0)
         self.accepted: list[str] = []
         self._tasks: set[asyncio.Task[Any]] = set()
