@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import os
 import pathlib
@@ -87,11 +88,18 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(args.verbose)
     if args.command == "serve":
         return _serve(args)
-    from linewright import commands  # heavier imports only for the commands that need them
+    # heavier imports only for the command that runs; each command module exposes
+    # `async def <command>(args, (settings, problems, sources)) -> int`
+    module, function = COMMANDS[args.command]
+    handler = getattr(importlib.import_module(module), function)
+    return int(asyncio.run(handler(args, load_settings(args))))
 
-    if args.command == "complete":
-        return asyncio.run(commands.complete(args, load_settings(args)))
-    return asyncio.run(commands.doctor(args, load_settings(args)))
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "complete": ("linewright.commands", "complete"),
+    "doctor": ("linewright.commands", "doctor"),
+}
+"""Subcommand -> (module, coroutine function). Add one line per new command."""
 
 
 def _serve(args: argparse.Namespace) -> int:
