@@ -206,3 +206,21 @@ async def test_feature_disabled_or_gated_makes_no_call() -> None:
     gated = CompletionFeature(lambda: backend, CompletionSettings)
     assert await gated.suggest(ctx("x = ", "foo()")) == []
     assert backend.requests == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("x = 1\n" * 1_000_000, id="huge-6MB"),
+        pytest.param("def f():\n    \x00\x01binary\n    ", id="binary"),
+    ],
+)
+async def test_huge_and_binary_documents_complete_as_plain_text(text: str) -> None:
+    doc = Document("file:///big.py", "python", 1, text)
+    assert doc.tree is None
+    end = doc.position_at(len(text))
+    context = from_document(doc, end, Trigger.INVOKED)
+    backend = ScriptedBackend(["y = 2"])
+    feature = CompletionFeature(lambda: backend, CompletionSettings)
+    assert [s.text for s in await feature.suggest(context)] == ["y = 2"]
+    assert len(backend.requests[0].prefix) <= CompletionSettings().prefix_chars
