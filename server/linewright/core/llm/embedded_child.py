@@ -71,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
             pass
     except (OSError, KeyboardInterrupt):
         pass
-    del server
+    # No `del server`: xllamacpp's destructor ("~Server: waiting for main loop exit") can
+    # wait forever when stdin closes right after start-up, leaving an orphan that holds the
+    # model. Nothing needs a graceful stop; the kernel closes the socket.
     os._exit(0)  # skip interpreter teardown of native threads
 
 

