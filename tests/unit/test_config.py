@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import pathlib
 import typing
@@ -106,19 +107,47 @@ def test_every_field_round_trips_between_spellings(path: tuple[str, ...]) -> Non
 @pytest.mark.parametrize(
     ("values", "expected"),
     [
-        pytest.param({"backend": {"apiKeyEnv": "K"}}, {"backend": {"api_key_env": "K"}}, id="camel-apiKeyEnv"),
-        pytest.param({"backend": {"api_key_env": "K"}}, {"backend": {"api_key_env": "K"}}, id="snake-api_key_env"),
-        pytest.param({"backend": {"api-key-env": "K"}}, {"backend": {"api_key_env": "K"}}, id="kebab-api-key-env"),
+        pytest.param(
+            {"backend": {"apiKeyEnv": "K"}}, {"backend": {"api_key_env": "K"}}, id="camel-apiKeyEnv"
+        ),
+        pytest.param(
+            {"backend": {"api_key_env": "K"}},
+            {"backend": {"api_key_env": "K"}},
+            id="snake-api_key_env",
+        ),
+        pytest.param(
+            {"backend": {"api-key-env": "K"}},
+            {"backend": {"api_key_env": "K"}},
+            id="kebab-api-key-env",
+        ),
         pytest.param({"embedded": {"nCtx": 8192}}, {"embedded": {"n_ctx": 8192}}, id="camel-nCtx"),
-        pytest.param({"embedded": {"n_ctx": 8192}}, {"embedded": {"n_ctx": 8192}}, id="snake-n_ctx"),
-        pytest.param({"embedded": {"startupTimeoutS": 5}}, {"embedded": {"startup_timeout_s": 5.0}}, id="camel-startupTimeoutS"),
-        pytest.param({"backend": {"fimTemplate": "qwen"}}, {"backend": {"fim_template": "qwen"}}, id="camel-fimTemplate"),
-        pytest.param({"backend": {"nativeSuffix": True}}, {"backend": {"native_suffix": True}}, id="camel-nativeSuffix"),
-        pytest.param({"completion": {"maxTokens": 16, "max_tokens": 8}}, {"completion": {"max_tokens": 8}}, id="both-spellings-last-wins"),
+        pytest.param(
+            {"embedded": {"n_ctx": 8192}}, {"embedded": {"n_ctx": 8192}}, id="snake-n_ctx"
+        ),
+        pytest.param(
+            {"embedded": {"startupTimeoutS": 5}},
+            {"embedded": {"startup_timeout_s": 5.0}},
+            id="camel-startupTimeoutS",
+        ),
+        pytest.param(
+            {"backend": {"fimTemplate": "qwen"}},
+            {"backend": {"fim_template": "qwen"}},
+            id="camel-fimTemplate",
+        ),
+        pytest.param(
+            {"backend": {"nativeSuffix": True}},
+            {"backend": {"native_suffix": True}},
+            id="camel-nativeSuffix",
+        ),
+        pytest.param(
+            {"completion": {"maxTokens": 16, "max_tokens": 8}},
+            {"completion": {"max_tokens": 8}},
+            id="both-spellings-last-wins",
+        ),
         pytest.param({"logLevel": "debug"}, {"log_level": "debug"}, id="camel-top-level"),
         pytest.param({"log_level": "debug"}, {"log_level": "debug"}, id="snake-top-level"),
     ],
-)  # fmt: skip
+)
 def test_both_spellings_are_accepted(values: dict[str, Any], expected: dict[str, Any]) -> None:
     assert config.build([Layer("test", values)]) == (replace(DEFAULTS, **expected), [])
 
@@ -129,19 +158,43 @@ def test_both_spellings_are_accepted(values: dict[str, Any], expected: dict[str,
 @pytest.mark.parametrize(
     ("values", "expected"),
     [
-        pytest.param({"embedded": {"nCtx": 8192.0}}, {"embedded": {"n_ctx": 8192}}, id="integral-float-for-int"),
-        pytest.param({"backend": {"timeoutS": 5}}, {"backend": {"timeout_s": 5.0}}, id="int-for-float"),
+        pytest.param(
+            {"embedded": {"nCtx": 8192.0}},
+            {"embedded": {"n_ctx": 8192}},
+            id="integral-float-for-int",
+        ),
+        pytest.param(
+            {"backend": {"timeoutS": 5}}, {"backend": {"timeout_s": 5.0}}, id="int-for-float"
+        ),
         pytest.param({"embedded": {"nCtx": 512}}, {"embedded": {"n_ctx": 512}}, id="at-minimum"),
-        pytest.param({"embedded": {"nCtx": 131072}}, {"embedded": {"n_ctx": 131072}}, id="at-maximum"),
-        pytest.param({"backend": {"timeoutS": 0.1}}, {"backend": {"timeout_s": 0.1}}, id="float-at-minimum"),
-        pytest.param({"completion": {"prefixChars": 2**53 + 1}}, {"completion": {"prefix_chars": 2**53 + 1}}, id="big-int-exact"),
-        pytest.param({"backend": {"kind": "ollama", "url": "http://h:1"}}, {"backend": {"kind": "ollama", "url": "http://h:1"}}, id="literal-and-string"),
-        pytest.param({"backend": {"fimTemplate": "none"}}, {"backend": {"fim_template": "none"}}, id="literal-none-string"),
-        pytest.param({"completion": {"enabled": False}}, {"completion": {"enabled": False}}, id="bool"),
+        pytest.param(
+            {"embedded": {"nCtx": 131072}}, {"embedded": {"n_ctx": 131072}}, id="at-maximum"
+        ),
+        pytest.param(
+            {"backend": {"timeoutS": 0.1}}, {"backend": {"timeout_s": 0.1}}, id="float-at-minimum"
+        ),
+        pytest.param(
+            {"completion": {"prefixChars": 2**53 + 1}},
+            {"completion": {"prefix_chars": 2**53 + 1}},
+            id="big-int-exact",
+        ),
+        pytest.param(
+            {"backend": {"kind": "ollama", "url": "http://h:1"}},
+            {"backend": {"kind": "ollama", "url": "http://h:1"}},
+            id="literal-and-string",
+        ),
+        pytest.param(
+            {"backend": {"fimTemplate": "none"}},
+            {"backend": {"fim_template": "none"}},
+            id="literal-none-string",
+        ),
+        pytest.param(
+            {"completion": {"enabled": False}}, {"completion": {"enabled": False}}, id="bool"
+        ),
         pytest.param({"backend": {}}, {}, id="empty-section"),
         pytest.param({}, {}, id="empty-layer"),
     ],
-)  # fmt: skip
+)
 def test_valid_values(values: dict[str, Any], expected: dict[str, Any]) -> None:
     settings, problems = config.build([Layer("test", values)])
     assert problems == []
@@ -174,35 +227,156 @@ def test_layers_merge_key_by_key() -> None:
 @pytest.mark.parametrize(
     ("values", "key", "reason"),
     [
-        pytest.param({"backend": {"url": 5}}, "backend.url", "must be a string, got 5", id="int-for-string"),
-        pytest.param({"backend": {"url": None}}, "backend.url", "must be a string, got None", id="null-for-string"),
-        pytest.param({"backend": {"url": {"a": 1}}}, "backend.url", "must be a string, got {'a': 1}", id="table-for-string"),
-        pytest.param({"completion": {"enabled": "maybe"}}, "completion.enabled", "must be true or false, got 'maybe'", id="bad-bool-string"),
-        pytest.param({"completion": {"enabled": 1}}, "completion.enabled", "must be true or false, got 1", id="int-for-bool"),
-        pytest.param({"embedded": {"nCtx": "big"}}, "embedded.nCtx", "must be a number, got 'big'", id="word-for-int"),
-        pytest.param({"embedded": {"threads": True}}, "embedded.threads", "must be a number, got True", id="bool-for-int"),
-        pytest.param({"backend": {"timeoutS": False}}, "backend.timeoutS", "must be a number, got False", id="bool-for-float"),
-        pytest.param({"embedded": {"n_ctx": [4096]}}, "embedded.nCtx", "must be a number, got [4096]", id="list-for-int"),
-        pytest.param({"completion": {"max_tokens": 1.5}}, "completion.maxTokens", "must be a whole number, got 1.5", id="fraction-for-int"),
-        pytest.param({"embedded": {"nCtx": 256}}, "embedded.nCtx", "must be >= 512, got 256", id="below-minimum"),
-        pytest.param({"embedded": {"threads": -1}}, "embedded.threads", "must be >= 0, got -1", id="negative-threads"),
-        pytest.param({"completion": {"maxTokens": 4096}}, "completion.maxTokens", "must be <= 2048, got 4096", id="above-maximum"),
-        pytest.param({"backend": {"timeoutS": 0.05}}, "backend.timeoutS", "must be >= 0.1, got 0.05", id="float-below-minimum"),
-        pytest.param({"backend": {"connect_timeout_s": 0}}, "backend.connectTimeoutS", "must be >= 0.1, got 0.0", id="zero-timeout"),
-        pytest.param({"embedded": {"nCtx": math.inf}}, "embedded.nCtx", "must be a finite number, got inf", id="inf-for-int"),
-        pytest.param({"backend": {"timeoutS": math.nan}}, "backend.timeoutS", "must be a finite number, got nan", id="nan-for-float"),
-        pytest.param({"completion": {"temperature": math.inf}}, "completion.temperature", "must be a finite number, got inf", id="inf-for-float"),
-        pytest.param({"backend": {"timeoutS": 10**400}}, "backend.timeoutS", f"must be a finite number, got {10**400}", id="huge-int-for-float"),
-        pytest.param({"backend": {"kind": "gpt"}}, "backend.kind", "must be one of embedded, llamacpp, openai, ollama, got 'gpt'", id="not-in-literal"),
-        pytest.param({"logLevel": "INFO"}, "logLevel", "must be one of error, warning, info, debug, got 'INFO'", id="literal-is-case-sensitive"),
-        pytest.param({"backend": {"fimTemplate": 3}}, "backend.fimTemplate", "must be one of auto, none, qwen, starcoder, codellama, deepseek, codestral, codegemma, got 3", id="int-for-literal"),
-        pytest.param({"backend": {"colour": "red"}}, "backend.colour", "unknown setting", id="unknown-key"),
-        pytest.param({"backend": {"max_retries": 3}}, "backend.maxRetries", "unknown setting", id="unknown-snake-key-reported-camel"),
-        pytest.param({"telemetry": {"enabled": True}}, "telemetry", "unknown setting", id="unknown-section"),
-        pytest.param({"backend": "openai"}, "backend", "expected a table/object", id="string-for-section"),
-        pytest.param({"embedded": ["a"]}, "embedded", "expected a table/object", id="list-for-section"),
+        pytest.param(
+            {"backend": {"url": 5}}, "backend.url", "must be a string, got 5", id="int-for-string"
+        ),
+        pytest.param(
+            {"backend": {"url": None}},
+            "backend.url",
+            "must be a string, got None",
+            id="null-for-string",
+        ),
+        pytest.param(
+            {"backend": {"url": {"a": 1}}},
+            "backend.url",
+            "must be a string, got {'a': 1}",
+            id="table-for-string",
+        ),
+        pytest.param(
+            {"completion": {"enabled": "maybe"}},
+            "completion.enabled",
+            "must be true or false, got 'maybe'",
+            id="bad-bool-string",
+        ),
+        pytest.param(
+            {"completion": {"enabled": 1}},
+            "completion.enabled",
+            "must be true or false, got 1",
+            id="int-for-bool",
+        ),
+        pytest.param(
+            {"embedded": {"nCtx": "big"}},
+            "embedded.nCtx",
+            "must be a number, got 'big'",
+            id="word-for-int",
+        ),
+        pytest.param(
+            {"embedded": {"threads": True}},
+            "embedded.threads",
+            "must be a number, got True",
+            id="bool-for-int",
+        ),
+        pytest.param(
+            {"backend": {"timeoutS": False}},
+            "backend.timeoutS",
+            "must be a number, got False",
+            id="bool-for-float",
+        ),
+        pytest.param(
+            {"embedded": {"n_ctx": [4096]}},
+            "embedded.nCtx",
+            "must be a number, got [4096]",
+            id="list-for-int",
+        ),
+        pytest.param(
+            {"completion": {"max_tokens": 1.5}},
+            "completion.maxTokens",
+            "must be a whole number, got 1.5",
+            id="fraction-for-int",
+        ),
+        pytest.param(
+            {"embedded": {"nCtx": 256}},
+            "embedded.nCtx",
+            "must be >= 512, got 256",
+            id="below-minimum",
+        ),
+        pytest.param(
+            {"embedded": {"threads": -1}},
+            "embedded.threads",
+            "must be >= 0, got -1",
+            id="negative-threads",
+        ),
+        pytest.param(
+            {"completion": {"maxTokens": 4096}},
+            "completion.maxTokens",
+            "must be <= 2048, got 4096",
+            id="above-maximum",
+        ),
+        pytest.param(
+            {"backend": {"timeoutS": 0.05}},
+            "backend.timeoutS",
+            "must be >= 0.1, got 0.05",
+            id="float-below-minimum",
+        ),
+        pytest.param(
+            {"backend": {"connect_timeout_s": 0}},
+            "backend.connectTimeoutS",
+            "must be >= 0.1, got 0.0",
+            id="zero-timeout",
+        ),
+        pytest.param(
+            {"embedded": {"nCtx": math.inf}},
+            "embedded.nCtx",
+            "must be a finite number, got inf",
+            id="inf-for-int",
+        ),
+        pytest.param(
+            {"backend": {"timeoutS": math.nan}},
+            "backend.timeoutS",
+            "must be a finite number, got nan",
+            id="nan-for-float",
+        ),
+        pytest.param(
+            {"completion": {"temperature": math.inf}},
+            "completion.temperature",
+            "must be a finite number, got inf",
+            id="inf-for-float",
+        ),
+        pytest.param(
+            {"backend": {"timeoutS": 10**400}},
+            "backend.timeoutS",
+            f"must be a finite number, got {10**400}",
+            id="huge-int-for-float",
+        ),
+        pytest.param(
+            {"backend": {"kind": "gpt"}},
+            "backend.kind",
+            "must be one of embedded, llamacpp, openai, ollama, got 'gpt'",
+            id="not-in-literal",
+        ),
+        pytest.param(
+            {"logLevel": "INFO"},
+            "logLevel",
+            "must be one of error, warning, info, debug, got 'INFO'",
+            id="literal-is-case-sensitive",
+        ),
+        pytest.param(
+            {"backend": {"fimTemplate": 3}},
+            "backend.fimTemplate",
+            "must be one of auto, none, qwen, starcoder, codellama, deepseek, codestral, "
+            "codegemma, got 3",
+            id="int-for-literal",
+        ),
+        pytest.param(
+            {"backend": {"colour": "red"}}, "backend.colour", "unknown setting", id="unknown-key"
+        ),
+        pytest.param(
+            {"backend": {"max_retries": 3}},
+            "backend.maxRetries",
+            "unknown setting",
+            id="unknown-snake-key-reported-camel",
+        ),
+        pytest.param(
+            {"plugins": {"enabled": True}}, "plugins", "unknown setting", id="unknown-section"
+        ),
+        pytest.param(
+            {"backend": "openai"}, "backend", "expected a table/object", id="string-for-section"
+        ),
+        pytest.param(
+            {"embedded": ["a"]}, "embedded", "expected a table/object", id="list-for-section"
+        ),
     ],
-)  # fmt: skip
+)
 def test_invalid_value_keeps_default_and_names_key(
     values: dict[str, Any], key: str, reason: str
 ) -> None:
@@ -264,19 +438,39 @@ def test_problem_str() -> None:
 @pytest.mark.parametrize(
     ("environ", "expected"),
     [
-        pytest.param({"LINEWRIGHT_BACKEND_URL": "http://x"}, {"backend": {"url": "http://x"}}, id="section-key"),
-        pytest.param({"LINEWRIGHT_EMBEDDED_MODEL_PATH": "/m.gguf"}, {"embedded": {"model_path": "/m.gguf"}}, id="multi-word-key"),
-        pytest.param({"LINEWRIGHT_BACKEND_API_KEY_ENV": "MY_KEY"}, {"backend": {"api_key_env": "MY_KEY"}}, id="key-ending-like-reserved"),
+        pytest.param(
+            {"LINEWRIGHT_BACKEND_URL": "http://x"},
+            {"backend": {"url": "http://x"}},
+            id="section-key",
+        ),
+        pytest.param(
+            {"LINEWRIGHT_EMBEDDED_MODEL_PATH": "/m.gguf"},
+            {"embedded": {"model_path": "/m.gguf"}},
+            id="multi-word-key",
+        ),
+        pytest.param(
+            {"LINEWRIGHT_BACKEND_API_KEY_ENV": "MY_KEY"},
+            {"backend": {"api_key_env": "MY_KEY"}},
+            id="key-ending-like-reserved",
+        ),
         pytest.param({"LINEWRIGHT_LOG_LEVEL": "debug"}, {"log_level": "debug"}, id="top-level"),
         pytest.param({"LINEWRIGHT_BACKEND": "openai"}, {"backend": "openai"}, id="bare-section"),
-        pytest.param({"LINEWRIGHT_SOMETHING_ELSE": "1"}, {"something_else": "1"}, id="unknown-kept-for-reporting"),
         pytest.param(
-            {"LINEWRIGHT_BACKEND_KIND": "openai", "LINEWRIGHT_BACKEND_MODEL": "m", "LINEWRIGHT_COMPLETION_ENABLED": "0"},
+            {"LINEWRIGHT_SOMETHING_ELSE": "1"},
+            {"something_else": "1"},
+            id="unknown-kept-for-reporting",
+        ),
+        pytest.param(
+            {
+                "LINEWRIGHT_BACKEND_KIND": "openai",
+                "LINEWRIGHT_BACKEND_MODEL": "m",
+                "LINEWRIGHT_COMPLETION_ENABLED": "0",
+            },
             {"backend": {"kind": "openai", "model": "m"}, "completion": {"enabled": "0"}},
             id="several",
         ),
     ],
-)  # fmt: skip
+)
 def test_env_layer(environ: dict[str, str], expected: dict[str, Any]) -> None:
     assert config.env_layer(environ) == Layer("environment", expected)
 
@@ -285,12 +479,21 @@ def test_env_layer(environ: dict[str, str], expected: dict[str, Any]) -> None:
     "environ",
     [
         pytest.param({}, id="empty"),
-        pytest.param({"PATH": "/bin", "BACKEND_URL": "x", "linewright_backend_url": "x"}, id="no-prefix"),
-        pytest.param({"LINEWRIGHT_CACHE_DIR": "/c", "LINEWRIGHT_STATE_DIR": "/s", "LINEWRIGHT_CONFIG_DIR": "/d"}, id="directories"),
+        pytest.param(
+            {"PATH": "/bin", "BACKEND_URL": "x", "linewright_backend_url": "x"}, id="no-prefix"
+        ),
+        pytest.param(
+            {
+                "LINEWRIGHT_CACHE_DIR": "/c",
+                "LINEWRIGHT_STATE_DIR": "/s",
+                "LINEWRIGHT_CONFIG_DIR": "/d",
+            },
+            id="directories",
+        ),
         pytest.param({"LINEWRIGHT_API_KEY": "sk-secret"}, id="api-key"),
         pytest.param({"LINEWRIGHT_MODEL_WHEEL": "/w.whl"}, id="model-wheel"),
     ],
-)  # fmt: skip
+)
 def test_env_layer_skips_other_variables(environ: dict[str, str]) -> None:
     assert config.env_layer(environ) is None
     assert load(environ=environ) == (DEFAULTS, [], [])
@@ -300,23 +503,59 @@ def test_env_layer_skips_other_variables(environ: dict[str, str]) -> None:
     ("name", "value", "path", "expected"),
     [
         *[
-            pytest.param("LINEWRIGHT_COMPLETION_ENABLED", text, ("completion", "enabled"), True, id=f"bool-{text}")
+            pytest.param(
+                "LINEWRIGHT_COMPLETION_ENABLED",
+                text,
+                ("completion", "enabled"),
+                True,
+                id=f"bool-{text}",
+            )
             for text in ("1", "true", "True", "YES", "on")
         ],
         *[
-            pytest.param("LINEWRIGHT_BACKEND_NATIVE_SUFFIX", text, ("backend", "native_suffix"), False, id=f"bool-{text}")
+            pytest.param(
+                "LINEWRIGHT_BACKEND_NATIVE_SUFFIX",
+                text,
+                ("backend", "native_suffix"),
+                False,
+                id=f"bool-{text}",
+            )
             for text in ("0", "false", "FALSE", "no", "Off")
         ],
         pytest.param("LINEWRIGHT_EMBEDDED_N_CTX", "8192", ("embedded", "n_ctx"), 8192, id="int"),
-        pytest.param("LINEWRIGHT_EMBEDDED_THREADS", " 2 ", ("embedded", "threads"), 2, id="int-with-spaces"),
-        pytest.param("LINEWRIGHT_BACKEND_TIMEOUT_S", "2.5", ("backend", "timeout_s"), 2.5, id="float"),
-        pytest.param("LINEWRIGHT_BACKEND_TIMEOUT_S", "10", ("backend", "timeout_s"), 10.0, id="float-from-int-text"),
-        pytest.param("LINEWRIGHT_COMPLETION_TEMPERATURE", "1e-1", ("completion", "temperature"), 0.1, id="float-exponent"),
-        pytest.param("LINEWRIGHT_BACKEND_KIND", "ollama", ("backend", "kind"), "ollama", id="literal"),
-        pytest.param("LINEWRIGHT_BACKEND_URL", "http://h:8080", ("backend", "url"), "http://h:8080", id="string"),
+        pytest.param(
+            "LINEWRIGHT_EMBEDDED_THREADS", " 2 ", ("embedded", "threads"), 2, id="int-with-spaces"
+        ),
+        pytest.param(
+            "LINEWRIGHT_BACKEND_TIMEOUT_S", "2.5", ("backend", "timeout_s"), 2.5, id="float"
+        ),
+        pytest.param(
+            "LINEWRIGHT_BACKEND_TIMEOUT_S",
+            "10",
+            ("backend", "timeout_s"),
+            10.0,
+            id="float-from-int-text",
+        ),
+        pytest.param(
+            "LINEWRIGHT_COMPLETION_TEMPERATURE",
+            "1e-1",
+            ("completion", "temperature"),
+            0.1,
+            id="float-exponent",
+        ),
+        pytest.param(
+            "LINEWRIGHT_BACKEND_KIND", "ollama", ("backend", "kind"), "ollama", id="literal"
+        ),
+        pytest.param(
+            "LINEWRIGHT_BACKEND_URL",
+            "http://h:8080",
+            ("backend", "url"),
+            "http://h:8080",
+            id="string",
+        ),
         pytest.param("LINEWRIGHT_LOG_LEVEL", "warning", ("log_level",), "warning", id="top-level"),
     ],
-)  # fmt: skip
+)
 def test_env_strings_are_coerced(
     name: str, value: str, path: tuple[str, ...], expected: Any
 ) -> None:
@@ -329,20 +568,84 @@ def test_env_strings_are_coerced(
 @pytest.mark.parametrize(
     ("name", "value", "key", "reason"),
     [
-        pytest.param("LINEWRIGHT_COMPLETION_ENABLED", "maybe", "completion.enabled", "must be true or false, got 'maybe'", id="bool"),
-        pytest.param("LINEWRIGHT_COMPLETION_ENABLED", "", "completion.enabled", "must be true or false, got ''", id="empty-bool"),
-        pytest.param("LINEWRIGHT_EMBEDDED_N_CTX", "2.5", "embedded.nCtx", "must be a number, got '2.5'", id="fraction-for-int"),
-        pytest.param("LINEWRIGHT_EMBEDDED_N_CTX", "lots", "embedded.nCtx", "must be a number, got 'lots'", id="word-for-int"),
-        pytest.param("LINEWRIGHT_EMBEDDED_N_CTX", "100", "embedded.nCtx", "must be >= 512, got 100", id="below-minimum"),
-        pytest.param("LINEWRIGHT_BACKEND_TIMEOUT_S", "soon", "backend.timeoutS", "must be a number, got 'soon'", id="word-for-float"),
-        pytest.param("LINEWRIGHT_BACKEND_TIMEOUT_S", "nan", "backend.timeoutS", "must be a finite number, got nan", id="nan"),
-        pytest.param("LINEWRIGHT_COMPLETION_TEMPERATURE", "inf", "completion.temperature", "must be a finite number, got inf", id="inf"),
-        pytest.param("LINEWRIGHT_BACKEND_KIND", "OpenAI", "backend.kind", "must be one of embedded, llamacpp, openai, ollama, got 'OpenAI'", id="literal"),
-        pytest.param("LINEWRIGHT_BACKEND_COLOUR", "red", "backend.colour", "unknown setting", id="unknown-key"),
-        pytest.param("LINEWRIGHT_VERBOSE", "1", "verbose", "unknown setting", id="unknown-top-level"),
-        pytest.param("LINEWRIGHT_BACKEND", "openai", "backend", "expected a table/object", id="bare-section"),
+        pytest.param(
+            "LINEWRIGHT_COMPLETION_ENABLED",
+            "maybe",
+            "completion.enabled",
+            "must be true or false, got 'maybe'",
+            id="bool",
+        ),
+        pytest.param(
+            "LINEWRIGHT_COMPLETION_ENABLED",
+            "",
+            "completion.enabled",
+            "must be true or false, got ''",
+            id="empty-bool",
+        ),
+        pytest.param(
+            "LINEWRIGHT_EMBEDDED_N_CTX",
+            "2.5",
+            "embedded.nCtx",
+            "must be a number, got '2.5'",
+            id="fraction-for-int",
+        ),
+        pytest.param(
+            "LINEWRIGHT_EMBEDDED_N_CTX",
+            "lots",
+            "embedded.nCtx",
+            "must be a number, got 'lots'",
+            id="word-for-int",
+        ),
+        pytest.param(
+            "LINEWRIGHT_EMBEDDED_N_CTX",
+            "100",
+            "embedded.nCtx",
+            "must be >= 512, got 100",
+            id="below-minimum",
+        ),
+        pytest.param(
+            "LINEWRIGHT_BACKEND_TIMEOUT_S",
+            "soon",
+            "backend.timeoutS",
+            "must be a number, got 'soon'",
+            id="word-for-float",
+        ),
+        pytest.param(
+            "LINEWRIGHT_BACKEND_TIMEOUT_S",
+            "nan",
+            "backend.timeoutS",
+            "must be a finite number, got nan",
+            id="nan",
+        ),
+        pytest.param(
+            "LINEWRIGHT_COMPLETION_TEMPERATURE",
+            "inf",
+            "completion.temperature",
+            "must be a finite number, got inf",
+            id="inf",
+        ),
+        pytest.param(
+            "LINEWRIGHT_BACKEND_KIND",
+            "OpenAI",
+            "backend.kind",
+            "must be one of embedded, llamacpp, openai, ollama, got 'OpenAI'",
+            id="literal",
+        ),
+        pytest.param(
+            "LINEWRIGHT_BACKEND_COLOUR",
+            "red",
+            "backend.colour",
+            "unknown setting",
+            id="unknown-key",
+        ),
+        pytest.param(
+            "LINEWRIGHT_VERBOSE", "1", "verbose", "unknown setting", id="unknown-top-level"
+        ),
+        pytest.param(
+            "LINEWRIGHT_BACKEND", "openai", "backend", "expected a table/object", id="bare-section"
+        ),
     ],
-)  # fmt: skip
+)
 def test_invalid_env_values(name: str, value: str, key: str, reason: str) -> None:
     assert load(environ={name: value}) == (
         DEFAULTS,
@@ -353,7 +656,7 @@ def test_invalid_env_values(name: str, value: str, key: str, reason: str) -> Non
 
 def test_environ_defaults_to_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LINEWRIGHT_BACKEND_MODEL", "from-os-environ")
-    settings, problems, sources = config.load(user_file=None, workspace_root=None)
+    settings, _, sources = config.load(user_file=None, workspace_root=None)
     assert settings.backend.model == "from-os-environ"
     assert "environment" in sources
 
@@ -371,14 +674,13 @@ def test_user_file_is_read(tmp_path: pathlib.Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "make",
-    [
-        pytest.param(lambda p: p, id="missing"),
-        pytest.param(lambda p: (p.mkdir(), p)[1], id="directory"),
-    ],
+    "is_directory", [pytest.param(False, id="missing"), pytest.param(True, id="directory")]
 )
-def test_user_file_absent_is_silent(make: Any, tmp_path: pathlib.Path) -> None:
-    assert load(user_file=make(tmp_path / "config.toml")) == (DEFAULTS, [], [])
+def test_user_file_absent_is_silent(is_directory: bool, tmp_path: pathlib.Path) -> None:
+    user = tmp_path / "config.toml"
+    if is_directory:
+        user.mkdir()
+    assert load(user_file=user) == (DEFAULTS, [], [])
 
 
 @pytest.mark.parametrize(
@@ -402,6 +704,46 @@ def test_bad_toml_file_is_a_problem_not_a_crash(content: bytes, tmp_path: pathli
     assert problems[0].reason.startswith(f"cannot read {user}: ")
 
 
+@pytest.mark.parametrize(
+    ("line", "key", "reason"),
+    [
+        pytest.param(
+            "[embedded]\nnCtx = inf",
+            "embedded.nCtx",
+            "must be a finite number, got inf",
+            id="inf-int",
+        ),
+        pytest.param(
+            "[embedded]\nthreads = -inf",
+            "embedded.threads",
+            "must be a finite number, got -inf",
+            id="minus-inf-int",
+        ),
+        pytest.param(
+            "[backend]\ntimeoutS = nan",
+            "backend.timeoutS",
+            "must be a finite number, got nan",
+            id="nan-float",
+        ),
+        pytest.param(
+            "[backend]\ntimeoutS = 1979-05-27",
+            "backend.timeoutS",
+            "must be a number, got datetime.date(1979, 5, 27)",
+            id="date",
+        ),
+    ],
+)
+def test_toml_values_json_cannot_express(
+    line: str, key: str, reason: str, tmp_path: pathlib.Path
+) -> None:
+    user = write(tmp_path / "config.toml", line + "\n")
+    assert load(user_file=user) == (
+        DEFAULTS,
+        [Problem(f"user config ({user})", key, reason)],
+        [f"user config ({user})"],
+    )
+
+
 def test_missing_config_file_from_command_line_is_a_problem(tmp_path: pathlib.Path) -> None:
     missing = tmp_path / "nope.toml"
     assert load(extra_file=missing) == (
@@ -416,26 +758,40 @@ def test_missing_config_file_from_command_line_is_a_problem(tmp_path: pathlib.Pa
     [
         pytest.param(
             {"linewright.toml": '[backend]\nkind = "ollama"\n'},
-            {"backend": {"kind": "ollama"}}, "linewright.toml", id="linewright-toml",
+            {"backend": {"kind": "ollama"}},
+            "linewright.toml",
+            id="linewright-toml",
         ),
         pytest.param(
-            {"pyproject.toml": '[project]\nname = "x"\n[tool.linewright.backend]\nkind = "ollama"\n'},
-            {"backend": {"kind": "ollama"}}, "pyproject.toml", id="pyproject-tool-table",
+            {
+                "pyproject.toml": '[project]\nname = "x"\n'
+                '[tool.linewright.backend]\nkind = "ollama"\n'
+            },
+            {"backend": {"kind": "ollama"}},
+            "pyproject.toml",
+            id="pyproject-tool-table",
         ),
         pytest.param(
-            {"pyproject.toml": '[tool.linewright]\nlog_level = "debug"\n[tool.linewright.embedded]\nnCtx = 2048\n'},
-            {"log_level": "debug", "embedded": {"n_ctx": 2048}}, "pyproject.toml", id="pyproject-mixed",
+            {
+                "pyproject.toml": '[tool.linewright]\nlog_level = "debug"\n'
+                "[tool.linewright.embedded]\nnCtx = 2048\n"
+            },
+            {"log_level": "debug", "embedded": {"n_ctx": 2048}},
+            "pyproject.toml",
+            id="pyproject-mixed",
         ),
         pytest.param(
             {
                 "linewright.toml": '[backend]\nkind = "ollama"\n',
                 "pyproject.toml": '[tool.linewright]\nlogLevel = "debug"\n',
             },
-            {"backend": {"kind": "ollama"}}, "linewright.toml", id="linewright-toml-shadows-pyproject",
+            {"backend": {"kind": "ollama"}},
+            "linewright.toml",
+            id="linewright-toml-shadows-pyproject",
         ),
         pytest.param({"linewright.toml": ""}, {}, "linewright.toml", id="empty-linewright-toml"),
     ],
-)  # fmt: skip
+)
 def test_workspace_files(
     files: dict[str, str], expected: dict[str, Any], source: str, tmp_path: pathlib.Path
 ) -> None:
@@ -489,27 +845,29 @@ SOURCE_ORDER = [
 ]
 
 
-def all_sources(tmp_path: pathlib.Path, present: list[str], key: str = "url") -> dict[str, Any]:
-    """`load` arguments where each present source sets backend.<key> to its own name."""
+def all_sources(
+    tmp_path: pathlib.Path, present: list[str], key: str = "url", value: Any = None
+) -> dict[str, Any]:
+    """`load` arguments where each present source sets backend.<key> (default: its name)."""
     args: dict[str, Any] = {"environ": {}}
     for name in present:
-        value = f"from {name}"
+        this = f"from {name}" if value is None else value
+        toml = f"[backend]\n{key} = {json.dumps(this)}\n"
         if name == "user config":
-            args["user_file"] = write(tmp_path / "user.toml", f'[backend]\n{key} = "{value}"\n')
+            args["user_file"] = write(tmp_path / "user.toml", toml)
         elif name == "--config file":
-            args["extra_file"] = write(tmp_path / "extra.toml", f'[backend]\n{key} = "{value}"\n')
+            args["extra_file"] = write(tmp_path / "extra.toml", toml)
         elif name == "workspace":
-            root = tmp_path / "ws"
-            write(root / "linewright.toml", f'[backend]\n{key} = "{value}"\n')
-            args["workspace_root"] = root
+            write(tmp_path / "ws" / "linewright.toml", toml)
+            args["workspace_root"] = tmp_path / "ws"
         elif name == "environment":
-            args["environ"] = {f"LINEWRIGHT_BACKEND_{key.upper()}": value}
+            args["environ"] = {f"LINEWRIGHT_BACKEND_{key.upper()}": str(this)}
         elif name == "command line":
-            args["overrides"] = {"backend": {key: value}}
+            args["overrides"] = {"backend": {key: this}}
         elif name == "initializationOptions":
-            args["init_options"] = {"backend": {key: value}}
+            args["init_options"] = {"backend": {key: this}}
         else:
-            args["client_settings"] = {"backend": {key: value}}
+            args["client_settings"] = {"backend": {key: this}}
     return args
 
 
@@ -579,28 +937,16 @@ def test_every_source_contributes_its_own_keys(tmp_path: pathlib.Path) -> None:
         pytest.param("environment", "environment", id="environment"),
         pytest.param("command line", "command line", id="command-line"),
         pytest.param("initializationOptions", "initializationOptions", id="init-options"),
-        pytest.param("workspace/didChangeConfiguration", "workspace/didChangeConfiguration", id="did-change"),
+        pytest.param(
+            "workspace/didChangeConfiguration", "workspace/didChangeConfiguration", id="did-change"
+        ),
     ],
-)  # fmt: skip
+)
 def test_problem_names_key_and_source(
     source: str, problem_source: str, tmp_path: pathlib.Path
 ) -> None:
     # snake_case in the input, camelCase in the report
-    args = all_sources(tmp_path, [source], key="connect_timeout_s")
-    if source == "environment":
-        args["environ"] = {"LINEWRIGHT_BACKEND_CONNECT_TIMEOUT_S": "0"}
-    elif source in ("user config", "--config file", "workspace"):
-        path = (
-            args.get("user_file")
-            or args.get("extra_file")
-            or args["workspace_root"] / "linewright.toml"
-        )
-        write(path, "[backend]\nconnect_timeout_s = 0\n")
-    else:
-        key = {"command line": "overrides", "initializationOptions": "init_options"}.get(
-            source, "client_settings"
-        )
-        args[key] = {"backend": {"connect_timeout_s": 0}}
+    args = all_sources(tmp_path, [source], key="connect_timeout_s", value=0)
     settings, problems, _ = load(**args)
     assert settings == DEFAULTS
     assert problems == [
@@ -623,7 +969,7 @@ def test_empty_sources_are_not_layers(kwargs: dict[str, Any]) -> None:
 
 # ---- describe --------------------------------------------------------------------------
 
-EXPECTED_KEYS = [
+CORE_KEYS = [
     "backend.kind", "backend.url", "backend.model", "backend.apiKey", "backend.apiKeyEnv",
     "backend.fimTemplate", "backend.nativeSuffix", "backend.timeoutS", "backend.connectTimeoutS",
     "embedded.modelPath", "embedded.threads", "embedded.nCtx", "embedded.nBatch",
@@ -632,12 +978,13 @@ EXPECTED_KEYS = [
     "completion.prefixChars", "completion.suffixChars", "completion.debounceMs",
     "logLevel",
 ]  # fmt: skip
+"""Settings other code and the editor extension rely on (new ones may be added)."""
 
 DESCRIBED = config.describe()
 
 
 def test_describe_lists_every_leaf_in_order() -> None:
-    assert list(DESCRIBED) == EXPECTED_KEYS
+    assert [key for key in DESCRIBED if key in CORE_KEYS] == CORE_KEYS
     assert list(DESCRIBED) == [
         ".".join(config.camel(name) for name in path) for path in leaf_paths()
     ]
@@ -665,19 +1012,31 @@ def test_describe_entry_matches_field(path: tuple[str, ...]) -> None:
     [
         pytest.param(
             "embedded.nCtx",
-            {"default": 4096, "doc": "Context window in tokens.", "type": "integer", "minimum": 512, "maximum": 131072},
+            {
+                "default": 4096,
+                "doc": "Context window in tokens.",
+                "type": "integer",
+                "minimum": 512,
+                "maximum": 131072,
+            },
             id="int-with-limits",
         ),
         pytest.param(
             "backend.timeoutS",
-            {"default": 30.0, "doc": "Seconds to wait for one model answer.", "type": "number", "minimum": 0.1},
+            {
+                "default": 30.0,
+                "doc": "Seconds to wait for one model answer.",
+                "type": "number",
+                "minimum": 0.1,
+            },
             id="float-with-minimum",
         ),
         pytest.param(
             "backend.kind",
             {
                 "default": "embedded",
-                "doc": "Model backend: embedded (local llama.cpp child), llamacpp, openai or ollama.",
+                "doc": "Model backend: embedded (local llama.cpp child), llamacpp, openai "
+                "or ollama.",
                 "type": "string",
                 "enum": ["embedded", "llamacpp", "openai", "ollama"],
             },
@@ -685,7 +1044,12 @@ def test_describe_entry_matches_field(path: tuple[str, ...]) -> None:
         ),
         pytest.param(
             "logLevel",
-            {"default": "info", "doc": "How much the server logs.", "type": "string", "enum": ["error", "warning", "info", "debug"]},
+            {
+                "default": "info",
+                "doc": "How much the server logs.",
+                "type": "string",
+                "enum": ["error", "warning", "info", "debug"],
+            },
             id="top-level-literal",
         ),
         pytest.param(
@@ -695,18 +1059,22 @@ def test_describe_entry_matches_field(path: tuple[str, ...]) -> None:
         ),
         pytest.param(
             "backend.url",
-            {"default": "", "doc": "Base URL of the model server (ignored by the embedded backend).", "type": "string"},
+            {
+                "default": "",
+                "doc": "Base URL of the model server (ignored by the embedded backend).",
+                "type": "string",
+            },
             id="string",
         ),
     ],
-)  # fmt: skip
+)
 def test_describe_entries(key: str, expected: dict[str, Any]) -> None:
     assert DESCRIBED[key] == expected
 
 
 def test_describe_enums_reject_everything_else() -> None:
     enums = {key: entry["enum"] for key, entry in DESCRIBED.items() if "enum" in entry}
-    assert sorted(enums) == ["backend.fimTemplate", "backend.kind", "logLevel"]
+    assert {"backend.fimTemplate", "backend.kind", "logLevel"} <= set(enums)
     for key, allowed in enums.items():
         path = tuple(config.snake(part) for part in key.split("."))
         assert [config.build([Layer("t", nested(path, v))])[1] for v in allowed] == [
