@@ -47,6 +47,22 @@ def _parser() -> argparse.ArgumentParser:
     complete.add_argument("--json", action="store_true", help="machine-readable output")
     doctor = sub.add_parser("doctor", parents=[common], help="check settings, model, backend")
     doctor.add_argument("--json", action="store_true", help="machine-readable output")
+    flag = sub.add_parser("flag", parents=[common], help="flag lines the model would not write")
+    flag.add_argument("paths", nargs="+", type=pathlib.Path, help="files or directories")
+    flag.add_argument("--format", choices=["text", "json", "sarif"], default="text")
+    flag.add_argument("--min-score", type=float, help="flag lines scoring at least this (0..1)")
+    flag.add_argument("--fail-on-flag", action="store_true", help="exit 1 when a line is flagged")
+    stats = sub.add_parser("stats", parents=[common], help="suggestion acceptance rates")
+    stats.add_argument("--json", action="store_true", help="machine-readable output")
+    stats.add_argument("--export", metavar="FILE.jsonl", help="write every event as JSONL")
+    filters = sub.add_parser("filter", parents=[common], help="the suggestion filter's status")
+    filters.add_argument("--reset", action="store_true", help="forget what it learned")
+    filters.add_argument("--json", action="store_true", help="machine-readable output")
+    testgen = sub.add_parser("testgen", parents=[common], help="verified tests for a function")
+    testgen.add_argument("location", help="FILE:LINE, a 1-based line inside the function")
+    testgen.add_argument("--write", action="store_true", help="write the test file")
+    testgen.add_argument("--json", action="store_true", help="machine-readable output")
+    testgen.add_argument("--no-model", action="store_true", help="only execution-derived tests")
     return parser
 
 
@@ -98,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
 COMMANDS: dict[str, tuple[str, str]] = {
     "complete": ("linewright.commands", "complete"),
     "doctor": ("linewright.commands", "doctor"),
+    "testgen": ("linewright.testgen_command", "testgen"),
+    "flag": ("linewright.flag_command", "flag"),
+    "stats": ("linewright.stats_command", "stats"),
+    "filter": ("linewright.filter_command", "filter_status"),
 }
 """Subcommand -> (module, coroutine function). Add one line per new command."""
 

@@ -88,8 +88,170 @@ class CompletionSettings:
     suffix_chars: int = setting(
         1000, "Most characters of text after the cursor sent to the model.", minimum=0
     )
+    prefix_tokens: int = setting(
+        1024, "Token budget for the text before the cursor (whole lines, imports kept).", minimum=0
+    )
+    suffix_tokens: int = setting(
+        256, "Token budget for the text after the cursor (whole lines).", minimum=0
+    )
+    extra_context: bool = setting(
+        True, "Send snippets of other open and recently edited files as extra context."
+    )
+    extra_tokens: int = setting(512, "Token budget for the snippets of other files.", minimum=0)
+    candidates: int = setting(
+        1, "Suggestions asked for per request (needs temperature > 0).", minimum=1, maximum=8
+    )
     debounce_ms: int = setting(
         200, "Wait this long after typing before asking the model.", minimum=0
+    )
+    debounce_min_ms: int = setting(
+        75,
+        "Shortest wait: a model answering faster than debounceMs is waited for about as long as"
+        " it takes, not less than this (set it to debounceMs for a fixed wait).",
+        minimum=0,
+    )
+    cache_entries: int = setting(
+        256, "Model answers kept in memory, for instant repeats (0: none).", minimum=0
+    )
+    cache_disk_mb: int = setting(
+        64,
+        "Megabytes of model answers kept on disk, shared by running servers (0: memory only).",
+        minimum=0,
+        maximum=65536,
+    )
+
+
+@dataclass(frozen=True)
+class TelemetrySettings:
+    """What happens to each suggestion, kept in a local store that never leaves the machine."""
+
+    enabled: bool = setting(
+        True, "Record shown/accepted/rejected suggestions in the local state folder."
+    )
+    include_code: bool = setting(
+        False, "Also store the code around the cursor and the suggestion text (off: none)."
+    )
+    max_events: int = setting(
+        100000, "Keep at most this many telemetry events; the oldest are pruned.", minimum=100
+    )
+
+
+@dataclass(frozen=True)
+class FilterSettings:
+    """The suggestion filter: hide suggestions this user would likely reject (learned locally)."""
+
+    enabled: bool = setting(True, "Filter automatic suggestions by their predicted acceptance.")
+    aggressiveness: float = setting(
+        0.5,
+        "0 hides nothing; 0.5 hides when under 1 in 10 would be accepted; 1 under 1 in 4.",
+        minimum=0.0,
+        maximum=1.0,
+    )
+    max_hide_share: float = setting(
+        0.3,
+        "Never hide more than this share of the recent automatic requests.",
+        minimum=0.0,
+        maximum=1.0,
+    )
+    hide_window: int = setting(
+        100, "How many recent automatic requests maxHideShare is measured over.", minimum=1
+    )
+    exploration_rate: float = setting(
+        0.05,
+        "Share of would-be-hidden suggestions shown anyway, so the filter keeps learning.",
+        minimum=0.0,
+        maximum=0.5,
+    )
+    skip_requests: bool = setting(
+        True, "Do not ask the model when the context alone says the answer would be rejected."
+    )
+    learn: bool = setting(
+        True, "Learn from this user's accepts and rejects (off: keep the shipped prior)."
+    )
+
+
+@dataclass(frozen=True)
+class FlagSettings:
+    """Line-anomaly flags (FLAG): regenerate each line, flag what the model would not write."""
+
+    enabled: bool = setting(True, "Show line-anomaly flags as diagnostics in the editor.")
+    idle_ms: int = setting(
+        1500,
+        "Rescan a document this long after the last edit (it is also scanned on open/save).",
+        minimum=0,
+    )
+    min_score: float = setting(
+        0.5, "Flag lines whose anomaly score (0..1) is at least this.", minimum=0.0, maximum=1.0
+    )
+    warning_score: float = setting(
+        0.75,
+        "Flags scoring at least this are Warnings, the others Information.",
+        minimum=0.0,
+        maximum=1.0,
+    )
+    top_logprobs: int = setting(
+        50,
+        "Alternatives per token asked of the model when scoring a line.",
+        minimum=1,
+        maximum=200,
+    )
+    max_line_tokens: int = setting(
+        48, "Most tokens generated when the model rewrites one line.", minimum=4, maximum=256
+    )
+    max_line_chars: int = setting(
+        240, "Longer lines are not scanned (generated or minified code).", minimum=16
+    )
+    prefix_lines: int = setting(
+        60, "Most lines above a line (inside its definition) sent as context.", minimum=1
+    )
+    suffix_lines: int = setting(
+        20,
+        "Most lines below a line sent as context to models that fill in the middle.",
+        minimum=0,
+    )
+    window_lines: int = setting(
+        100, "Lines scanned between two progress reports and partial results.", minimum=1
+    )
+    duplicate_similarity: float = setting(
+        0.9,
+        "A line at least this similar to another line of the file is a near-duplicate.",
+        minimum=0.0,
+        maximum=1.0,
+    )
+
+
+@dataclass(frozen=True)
+class TestgenSettings:
+    """Unit-test generation (tests are offered only after they ran in the sandbox)."""
+
+    __test__ = False  # a settings section, not a pytest test class
+
+    use_model: bool = setting(
+        True, "Ask the model for tests; tests derived from executions are always made."
+    )
+    model_requests: int = setting(
+        4, "Model answers to ask for, one per prompt variant.", minimum=0, maximum=16
+    )
+    max_tokens: int = setting(512, "Most tokens in one model answer.", minimum=64, maximum=8192)
+    temperature: float = setting(
+        0.7, "Sampling temperature when a prompt variant is asked again.", minimum=0.0
+    )
+    max_tests: int = setting(12, "Most tests offered at once.", minimum=1, maximum=100)
+    derived_cases: int = setting(
+        64, "Most inputs tried when deriving tests from executions.", minimum=0, maximum=1000
+    )
+    test_timeout_s: float = setting(
+        5.0, "Wall-clock seconds one generated test may run.", minimum=0.1, maximum=600.0
+    )
+    test_cpu_s: float = setting(
+        5.0, "CPU seconds one generated test may use.", minimum=0.1, maximum=600.0
+    )
+    memory_mb: int = setting(
+        1024, "Address-space limit of the sandbox process, in MiB.", minimum=128
+    )
+    file_size_mb: int = setting(16, "Largest file a test may write, in MiB.", minimum=1)
+    python: str = setting(
+        "", "Interpreter that runs tests; empty: the workspace's .venv, else Linewright's."
     )
 
 
@@ -100,6 +262,10 @@ class Settings:
     backend: BackendSettings = field(default_factory=BackendSettings)
     embedded: EmbeddedSettings = field(default_factory=EmbeddedSettings)
     completion: CompletionSettings = field(default_factory=CompletionSettings)
+    testgen: TestgenSettings = field(default_factory=TestgenSettings)
+    flag: FlagSettings = field(default_factory=FlagSettings)
+    telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
+    filter: FilterSettings = field(default_factory=FilterSettings)
     log_level: Literal["error", "warning", "info", "debug"] = setting(
         "info", "How much the server logs."
     )

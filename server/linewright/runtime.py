@@ -14,6 +14,7 @@ from linewright.core.llm.client import HttpClient
 from linewright.core.llm.factory import create_backend, timeouts
 from linewright.core.llm.types import Backend
 from linewright.features.completion import CompletionFeature
+from linewright.features.filtering import SuggestionFilter, store
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,14 @@ class Runtime:
         self._progress = progress
         self._http: HttpClient | None = None
         self._backend: Backend | None = None
-        self.completion = CompletionFeature(self.backend, lambda: self.settings.completion)
+        self.suggestion_filter = SuggestionFilter(
+            lambda: self.settings.filter, store.default_folder()
+        )
+        self.completion = CompletionFeature(
+            self.backend,
+            lambda: self.settings.completion,
+            suggestion_filter=self.suggestion_filter,
+        )
 
     def backend(self) -> Backend:
         """The current backend (created on first use)."""
@@ -63,6 +71,7 @@ class Runtime:
 
     async def aclose(self) -> None:
         """Stop the backend (and the embedded child) and close connections."""
+        self.suggestion_filter.close()
         await self._close_backend()
 
     def backend_label(self) -> str:

@@ -10,7 +10,7 @@ from lsprotocol import types
 
 from linewright.core.errors import BackendError
 from linewright.core.positions import Position, utf16_len, utf16_to_index
-from linewright.features.completion import Suggestion, Trigger
+from linewright.features.completion import CompletionContext, Suggestion, Trigger
 from linewright.features.completion.context import from_document
 from linewright.lsp import convert
 from linewright.lsp.server import LinewrightServer
@@ -24,26 +24,48 @@ async def suggest(
 ) -> list[Suggestion]:
     """Run the completion feature for a cursor, or return [] (never raises BackendError).
 
-    Supersedes the previous request for the same document, debounces automatic triggers,
-    and drops results computed for a document version that has since changed.
+    Typing along a suggestion already offered is answered at once. Anything else runs as
+    the document's newest request: it supersedes (cancels) the previous one, waits out the
+    debounce for automatic triggers, and drops results for a document version that has
+    since changed. A superseded request answers [] rather than an error (the client did
+    not cancel it); a request the client cancels is cancelled, work included.
     """
     doc = ls.documents.get(uri)
     if doc is None:
         return []
-    ls.supersede(uri)
     ctx = from_document(doc, Position(position.line, position.character), trigger)
-    if trigger is Trigger.AUTOMATIC and ls.settings.completion.debounce_ms:
-        await asyncio.sleep(ls.settings.completion.debounce_ms / 1000)
-        if _moved_on(ls, uri, ctx.version):
+    along = ls.runtime.completion.typing_along(ctx)
+    if along is not None:
+        ls.supersede(uri)
+        return along
+    work = ls.run_newest(uri, _ask(ls, ctx))
+    try:
+        await asyncio.wait((work,))
+    except asyncio.CancelledError:
+        work.cancel()
+        raise
+    if work.cancelled():
+        log.debug("request for %s v%s superseded by a newer one", uri, ctx.version)
+        return []
+    return work.result()
+
+
+async def _ask(ls: LinewrightServer, ctx: CompletionContext) -> list[Suggestion]:
+    """Debounce, ask the feature, and keep the answer only if the document stood still."""
+    feature = ls.runtime.completion
+    delay = feature.debounce_s(ctx.trigger)
+    if delay:
+        await asyncio.sleep(delay)
+        if _moved_on(ls, ctx.uri, ctx.version):
             return []
     try:
-        suggestions = await ls.runtime.completion.suggest(ctx)
+        suggestions = await feature.suggest(ctx)
     except BackendError as exc:
         label = ls.runtime.backend_label()
         ls.warn_once_a_minute("backend", f"Linewright: {label} failed ({exc.url}): {exc}")
         return []
-    if _moved_on(ls, uri, ctx.version):
-        log.debug("dropping suggestions for %s v%s (document moved on)", uri, ctx.version)
+    if _moved_on(ls, ctx.uri, ctx.version):
+        log.debug("dropping suggestions for %s v%s (document moved on)", ctx.uri, ctx.version)
         return []
     return suggestions
 
@@ -106,4 +128,5 @@ def register(server: LinewrightServer) -> None:
     def did_accept(ls: LinewrightServer, suggestion_id: str, *_: object) -> None:
         """The client ran an item's command: the user accepted that suggestion."""
         ls.accepted.append(suggestion_id)
+        ls.telemetry.accepted(suggestion_id)
         log.info("suggestion %s accepted", suggestion_id)

@@ -8,10 +8,11 @@ never off modules.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import pathlib
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -20,11 +21,14 @@ from linewright import __version__
 from linewright.config import Settings
 from linewright.core.documents import DocumentStore
 from linewright.core.ratelimit import RateLimiter
+from linewright.core.telemetry import TelemetryStore, default_path
+from linewright.features.telemetry import SuggestionTelemetry
 from linewright.lsp.progress import ProgressReporter
 from linewright.lsp.protocol import LinewrightProtocol, client_supports_inline
 from linewright.runtime import Runtime
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class LinewrightServer(LanguageServer):
@@ -44,6 +48,10 @@ class LinewrightServer(LanguageServer):
         self.runtime = Runtime(Settings(), progress=self.model_progress.model_loading)
         self.warnings = RateLimiter(60.0)
         self.accepted: list[str] = []
+        self.telemetry = SuggestionTelemetry(
+            lambda: self.settings.telemetry, lambda limit: TelemetryStore(default_path(), limit)
+        )
+        self.telemetry_sweeper: asyncio.Task[Any] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._inflight: dict[str, asyncio.Task[Any]] = {}
 
@@ -70,17 +78,30 @@ class LinewrightServer(LanguageServer):
             log.error("background task %s failed", task.get_name(), exc_info=task.exception())
 
     def supersede(self, uri: str) -> None:
-        """Mark the current task as the newest request for `uri`, cancelling the older one.
+        """Cancel the unfinished work of the previous request for `uri`.
 
-        A new keystroke makes the previous suggestion useless, so its backend call is
-        abandoned; the embedded model's start-up is shielded and never cancelled.
+        A new keystroke makes the previous suggestion useless, so its debounce or backend
+        call is abandoned; the embedded model's start-up is shielded and never cancelled.
         """
-        current = asyncio.current_task()
-        previous = self._inflight.get(uri)
-        if previous is not None and previous is not current and not previous.done():
+        previous = self._inflight.pop(uri, None)
+        if previous is not None and not previous.done():
             previous.cancel()
-        if current is not None:
-            self._inflight[uri] = current
+
+    def run_newest(self, uri: str, work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+        """Start `work` as the newest request for `uri`, superseding the previous one.
+
+        The work runs in its own task so that a superseded request can still answer (an
+        empty result) instead of failing as if the client had cancelled it.
+        """
+        self.supersede(uri)
+        task = asyncio.get_running_loop().create_task(work, name=f"completion {uri}")
+        self._inflight[uri] = task
+        task.add_done_callback(functools.partial(self._work_done, uri))
+        return task
+
+    def _work_done(self, uri: str, task: asyncio.Task[Any]) -> None:
+        if self._inflight.get(uri) is task:
+            del self._inflight[uri]
 
     def show(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
         """`window/showMessage` plus a log line."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pathlib
 from typing import Any
 
-from linewright.lsp import completion, documents, lifecycle
+from linewright.lsp import completion, diagnostics, documents, lifecycle, telemetry, testgen
 from linewright.lsp.server import LinewrightServer
 
 
@@ -16,5 +16,8 @@ def create_server(
     server = LinewrightServer(config_file=config_file, overrides=overrides)
     lifecycle.register(server)
     documents.register(server)
+    diagnostics.register(server)  # after documents: chains after its handlers
     completion.register(server)
+    telemetry.register(server)
+    testgen.register(server)  # last: chains its code action after diagnostics'
     return server

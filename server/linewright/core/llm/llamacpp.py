@@ -28,6 +28,8 @@ from linewright.core.llm.types import (
     CompletionRequest,
     FinishReason,
     Generation,
+    Scored,
+    ScoreRequest,
     Usage,
 )
 from linewright.core.llm.wire import (
@@ -171,6 +173,63 @@ def parse_tokenize_response(data: Any) -> list[int]:
     return tokens
 
 
+# --- Teacher-forced scoring (`ScoringBackend`) ------------------------------------------
+# One request scores a whole line: a GBNF grammar made of one string literal forces the
+# output to be exactly the target, and `n_probs` reports the model's own distribution at
+# every position. llama.cpp computes those probabilities from the logits before any sampler
+# (the grammar included): a forced token that the model finds unlikely shows its real,
+# low log-probability, next to the model's top choices.
+
+_GBNF_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def gbnf_literal(text: str) -> str:
+    """`text` as a GBNF string literal (quotes, backslashes and control characters escaped)."""
+    out = []
+    for char in text:
+        if char in _GBNF_ESCAPES:
+            out.append(_GBNF_ESCAPES[char])
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\x{ord(char):02X}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def build_score_request(request: ScoreRequest, info: BackendInfo) -> HttpCall:
+    """The call `complete()` would send for this context, its output forced to the target."""
+    completion = CompletionRequest(
+        prefix=request.prefix,
+        suffix=request.suffix,
+        # a token is at least one byte; one more step shows what the model wants next
+        max_tokens=len(request.target.encode("utf-8")) + 1,
+        top_logprobs=request.top_logprobs,
+        cache_prompt=request.cache_prompt,
+    )
+    if info.supports_fim and fim.wants_fim(completion):
+        call = build_infill_request(completion)
+    else:
+        prompt, _ = fim.fim_prompt(fim.TEMPLATES[info.fim_template or "none"], completion)
+        call = build_completion_request(completion, prompt, ())
+    grammar = f"root ::= {gbnf_literal(request.target)}"
+    return replace(call, body={**(call.body or {}), "grammar": grammar, "stop": []})
+
+
+def parse_score_response(data: Any, target: str) -> Scored:
+    """The target's tokens with their log-probabilities; the final end-of-grammar step
+    (present when generation stopped on EOS) gives the model's choices after the target."""
+    generation = parse_completion_response(data)
+    choice = generation.choices[0]
+    if choice.text != target:
+        raise BackendProtocolError("scoring: the server did not follow the grammar")
+    if choice.tokens is None:
+        raise BackendProtocolError("scoring: no completion_probabilities (n_probs ignored)")
+    tokens, end = choice.tokens, tuple[tuple[str, float], ...]()
+    if choice.finish_reason == "eos" and tokens:
+        tokens, end = tokens[:-1], tokens[-1].top
+    return Scored(tokens, end, generation.model, generation.usage)
+
+
 class LlamaCppBackend:
     """A llama.cpp server (`llama-server`, or the embedded child) at `base_url`."""
 
@@ -255,6 +314,11 @@ class LlamaCppBackend:
         model = (await self.info()).model
         call = openai.build_chat_request(request, model=model)
         return await self._send(call, openai.parse_chat_response)
+
+    async def score(self, request: ScoreRequest) -> Scored:
+        """Teacher-forced scoring of `request.target` in one request (see above)."""
+        call = build_score_request(request, await self.info())
+        return await self._send(call, lambda data: parse_score_response(data, request.target))
 
     async def tokenize(self, text: str) -> list[int]:
         """Token ids from `/tokenize` (no BOS added)."""

@@ -24,7 +24,14 @@ from linewright.core.llm import embedded_child
 from linewright.core.llm.client import HttpClient
 from linewright.core.llm.llamacpp import LlamaCppBackend
 from linewright.core.llm.model_store import DEFAULT_MODEL, ensure_model
-from linewright.core.llm.types import BackendInfo, ChatRequest, CompletionRequest, Generation
+from linewright.core.llm.types import (
+    BackendInfo,
+    ChatRequest,
+    CompletionRequest,
+    Generation,
+    Scored,
+    ScoreRequest,
+)
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +93,8 @@ class EmbeddedServer:
 
     async def url(self) -> str:
         """The child's base URL, waiting for a (re)start; raises `BackendUnavailable`."""
+        if self._closing:
+            raise BackendUnavailable("embedded model server is stopped", url="embedded")
         self.start()
         if self._url is None:
             waiter = asyncio.ensure_future(self._ready.wait())
@@ -203,8 +212,10 @@ class EmbeddedServer:
         self._ready.set()
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # gather() returns the task's CancelledError instead of raising it, yet still
+            # raises if *this* call is cancelled: our own cancellation is never swallowed.
+            await asyncio.gather(self._task, return_exceptions=True)
+        self._url = None
         await self._stop_process()
 
 
@@ -241,6 +252,10 @@ class EmbeddedBackend:
     async def tokenize(self, text: str) -> list[int] | None:
         """See `Backend.tokenize`."""
         return await (await self._backend()).tokenize(text)
+
+    async def score(self, request: ScoreRequest) -> Scored:
+        """See `ScoringBackend.score`."""
+        return await (await self._backend()).score(request)
 
     async def aclose(self) -> None:
         """Stop the child process."""

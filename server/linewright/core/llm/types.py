@@ -167,3 +167,39 @@ class Backend(Protocol):
     async def aclose(self) -> None:
         """Release connections (and child processes)."""
         ...
+
+
+# --- Teacher-forced scoring (optional capability; line-anomaly flags use it) -------------
+
+
+@dataclass(frozen=True)
+class ScoreRequest:
+    """How likely the model finds `target` right after `prefix` (and before `suffix`)."""
+
+    prefix: str
+    target: str
+    suffix: str | None = None
+    top_logprobs: int = 50
+    """Alternatives per position; the model's own top choices next to the target's tokens."""
+    cache_prompt: bool = True
+
+
+@dataclass(frozen=True)
+class Scored:
+    """`target` as the model tokenized it, each token with the model's unconstrained
+    log-probability and top alternatives at that position."""
+
+    tokens: tuple[TokenLogprob, ...]
+    end: tuple[tuple[str, float], ...] = ()
+    """The model's top choices right after the target (where a newline should come)."""
+    model: str = ""
+    usage: Usage = field(default_factory=Usage)
+
+
+@runtime_checkable
+class ScoringBackend(Protocol):
+    """A backend that can score a given text (llama.cpp, the embedded server)."""
+
+    async def score(self, request: ScoreRequest) -> Scored:
+        """Teacher-forced log-probabilities of `request.target`."""
+        ...

@@ -1,0 +1,351 @@
+;;; linewright.el --- Linewright language server for eglot  -*- lexical-binding: t; -*-
+
+;; Version: 0.1.0
+;; Package-Requires: ((emacs "28.1") (eglot "1.9"))
+;; Keywords: languages, tools
+
+;;; Commentary:
+
+;; Registers `linewright serve' with eglot for the languages Linewright
+;; parses, and adds what eglot does not do itself:
+;;
+;; - inline suggestions: after a pause in typing (or on `linewright-complete'),
+;;   the suggestion from textDocument/inlineCompletion is shown as an overlay
+;;   at point; TAB accepts it, C-<return> accepts its first line, C-g hides it;
+;; - telemetry: the server is told when a suggestion is shown
+;;   (linewright/didShowCompletion), accepted (the item's linewright.didAccept
+;;   command) or partly accepted (linewright/didPartiallyAcceptCompletion);
+;; - `completion-at-point' items run their accept command too (eglot 1.9
+;;   does not run item commands).
+;;
+;; Diagnostics come through eglot's flymake backend as for any server.
+;;
+;;   (add-to-list 'load-path "/path/to/linewright/editors/emacs")
+;;   (require 'linewright)
+;;   (add-hook 'python-mode-hook #'eglot-ensure)
+
+;;; Code:
+
+(require 'cl-lib)
+(require 'eglot)
+(require 'jsonrpc)
+
+(defgroup linewright nil
+  "Linewright: code-model completion over LSP."
+  :group 'eglot
+  :prefix "linewright-")
+
+(defcustom linewright-server-command '("linewright" "serve")
+  "Program and arguments that start the Linewright language server."
+  :type '(repeat string))
+
+(defcustom linewright-initialization-options nil
+  "Settings sent as initializationOptions: a plist of linewright.toml's keys.
+For example (:completion (:debounceMs 150) :backend (:kind \"ollama\"))."
+  :type 'sexp)
+
+(defcustom linewright-modes
+  '((python-mode :language-id "python") (python-ts-mode :language-id "python")
+    (c-mode :language-id "c") (c-ts-mode :language-id "c")
+    (c++-mode :language-id "cpp") (c++-ts-mode :language-id "cpp")
+    (go-mode :language-id "go") (go-ts-mode :language-id "go")
+    (java-mode :language-id "java") (java-ts-mode :language-id "java")
+    (js-mode :language-id "javascript") (js-ts-mode :language-id "javascript")
+    (typescript-mode :language-id "typescript")
+    (typescript-ts-mode :language-id "typescript")
+    (tsx-ts-mode :language-id "typescriptreact")
+    (rust-mode :language-id "rust") (rust-ts-mode :language-id "rust")
+    (verilog-mode :language-id "verilog"))
+  "Major modes (with their LSP language ids) whose buffers Linewright manages."
+  :type 'sexp)
+
+(defcustom linewright-idle-delay 0.4
+  "Idle seconds after typing before asking for a suggestion; nil: on demand."
+  :type '(choice (const :tag "Only with `linewright-complete'" nil) number))
+
+(defface linewright-suggestion-face '((t :inherit shadow))
+  "Face of the inline suggestion.")
+
+(defconst linewright--accept-command "linewright.didAccept")
+
+(defclass linewright-server (eglot-lsp-server) ()
+  :documentation "The Linewright language server.")
+
+(cl-defmethod eglot-initialization-options ((_server linewright-server))
+  "Send `linewright-initialization-options'."
+  (or linewright-initialization-options eglot--{}))
+
+(cl-defmethod eglot-client-capabilities ((_server linewright-server))
+  "Declare inline completion support.
+The server then keeps automatic suggestions for the overlay and answers
+`completion-at-point' only when asked."
+  (let* ((caps (cl-call-next-method))
+         (text-document (plist-get caps :textDocument)))
+    (plist-put caps :textDocument
+               (plist-put text-document :inlineCompletion
+                          '(:dynamicRegistration :json-false)))))
+
+(defun linewright--contact (_interactive)
+  "The eglot contact: our server class and `linewright-server-command'."
+  (cons 'linewright-server linewright-server-command))
+
+;;;###autoload
+(defun linewright-register ()
+  "Tell eglot to use Linewright for `linewright-modes'."
+  (add-to-list 'eglot-server-programs
+               (cons linewright-modes #'linewright--contact)))
+
+;;;; Telemetry
+
+(defvar-local linewright--shown nil
+  "Ids of the suggestions reported shown in this buffer.")
+
+(defvar-local linewright--accepted nil
+  "Ids whose accept command the server answered (newest first).")
+
+(defun linewright--server ()
+  "The Linewright server managing this buffer, or nil."
+  (let ((server (eglot-current-server)))
+    (and (cl-typep server 'linewright-server) server)))
+
+(defun linewright--id (item)
+  "The suggestion id in ITEM's accept command, or nil."
+  (let ((command (plist-get item :command)))
+    (and command (equal (plist-get command :command) linewright--accept-command)
+         (aref (plist-get command :arguments) 0))))
+
+(defun linewright--utf16-length (text)
+  "Length of TEXT in UTF-16 code units (what LSP counts)."
+  (cl-loop for char across text sum (if (> char #xFFFF) 2 1)))
+
+(defun linewright--report-shown (server id)
+  "Tell SERVER suggestion ID is on screen (once)."
+  (when (and id (not (member id linewright--shown)))
+    (push id linewright--shown)
+    (jsonrpc-notify server :linewright/didShowCompletion (list :id id))))
+
+(defun linewright--run-command (server command)
+  "Run the LSP COMMAND on SERVER without blocking; remember accepted ids."
+  (let ((buffer (current-buffer))
+        (id (linewright--id (list :command command))))
+    (jsonrpc-async-request
+     server :workspace/executeCommand
+     (list :command (plist-get command :command)
+           :arguments (or (plist-get command :arguments) []))
+     :success-fn (lambda (_result)
+                   (when (and id (buffer-live-p buffer))
+                     (with-current-buffer buffer
+                       (push id linewright--accepted)))))))
+
+;;;; Inline suggestions
+
+(defvar-local linewright--overlay nil "The overlay showing the suggestion.")
+(defvar-local linewright--item nil "The inline completion item being shown.")
+(defvar-local linewright--timer nil "Idle timer of the next automatic request.")
+
+(defvar linewright-suggestion-map
+  (let ((map (make-sparse-keymap)))
+    (define-key map (kbd "TAB") #'linewright-accept)
+    (define-key map (kbd "<tab>") #'linewright-accept)
+    (define-key map (kbd "C-<return>") #'linewright-accept-line)
+    (define-key map (kbd "C-g") #'linewright-dismiss)
+    map)
+  "Keys active while a suggestion is shown.")
+
+(defvar-local linewright--showing nil "Non-nil while a suggestion is shown.")
+(defvar-local linewright--keymaps
+  `((linewright--showing . ,linewright-suggestion-map))
+  "For `emulation-mode-map-alists': the suggestion keys win while one shows.")
+
+(defun linewright--show (item)
+  "Display ITEM's text as an overlay at point and report it shown."
+  (linewright--hide)
+  (let* ((text (plist-get item :insertText))
+         (text (if (stringp text) text (plist-get text :value)))
+         (shown (propertize text 'face 'linewright-suggestion-face)))
+    (unless (string-empty-p text)
+      (put-text-property 0 1 'cursor t shown)
+      (setq linewright--overlay (make-overlay (point) (point) nil t nil)
+            linewright--item item
+            linewright--showing t)
+      (overlay-put linewright--overlay 'after-string shown)
+      (linewright--report-shown (linewright--server) (linewright--id item)))))
+
+(defun linewright--hide ()
+  "Remove the suggestion overlay."
+  (when linewright--overlay
+    (delete-overlay linewright--overlay))
+  (setq linewright--overlay nil linewright--item nil linewright--showing nil))
+
+(defun linewright--item-text (item)
+  "The text ITEM inserts."
+  (let ((text (plist-get item :insertText)))
+    (if (stringp text) text (plist-get text :value))))
+
+(defun linewright-complete (&optional automatic)
+  "Ask the server for an inline suggestion at point.
+AUTOMATIC non-nil means typing triggered the request."
+  (interactive)
+  (let ((server (linewright--server))
+        (buffer (current-buffer))
+        (tick (buffer-chars-modified-tick))
+        (pos (point)))
+    (when server
+      (jsonrpc-async-request
+       server :textDocument/inlineCompletion
+       (append (eglot--TextDocumentPositionParams)
+               (list :context (list :triggerKind (if automatic 2 1))))
+       :deferred :textDocument/inlineCompletion
+       :success-fn
+       (lambda (result)
+         (when (buffer-live-p buffer)
+           (with-current-buffer buffer
+             (let ((items (if (vectorp result) result
+                            (plist-get result :items))))
+               (when (and (> (length items) 0)
+                          (= tick (buffer-chars-modified-tick))
+                          (= pos (point)))
+                 (linewright--show (aref items 0)))))))))))
+
+(defun linewright-accept ()
+  "Insert the shown suggestion and tell the server it was accepted."
+  (interactive)
+  (let ((item linewright--item)
+        (start (and linewright--overlay (overlay-start linewright--overlay))))
+    (linewright--hide)
+    (when item
+      (goto-char start)
+      (insert (linewright--item-text item))
+      (when (plist-get item :command)
+        (linewright--run-command (linewright--server)
+                                 (plist-get item :command))))))
+
+(defun linewright-accept-line ()
+  "Insert the suggestion up to the end of its first non-blank line."
+  (interactive)
+  (let* ((item linewright--item)
+         (text (and item (linewright--item-text item)))
+         (line (and text (string-match "\\`\n*[^\n]*" text)
+                    (match-string 0 text))))
+    (cond ((null item))
+          ((equal line text) (linewright-accept))
+          (t (let ((start (overlay-start linewright--overlay)))
+               (linewright--hide)
+               (goto-char start)
+               (insert line)
+               (jsonrpc-notify
+                (linewright--server) :linewright/didPartiallyAcceptCompletion
+                (list :id (linewright--id item)
+                      :acceptedLength (linewright--utf16-length line))))))))
+
+(defun linewright-dismiss ()
+  "Hide the suggestion.
+The server counts it rejected once the document moves on."
+  (interactive)
+  (linewright--hide))
+
+(defun linewright--after-command ()
+  "Hide a suggestion the last command made stale; schedule the next request."
+  (unless (memq this-command
+                '(linewright-accept linewright-accept-line linewright-complete))
+    (when (and linewright--overlay
+               (/= (point) (overlay-start linewright--overlay)))
+      (linewright--hide))
+    (when (and linewright-idle-delay
+               (memq this-command '(self-insert-command newline)))
+      (when linewright--timer (cancel-timer linewright--timer))
+      (let ((buffer (current-buffer)))
+        (setq linewright--timer
+              (run-with-idle-timer linewright-idle-delay nil
+                                   (lambda () (when (eq buffer (current-buffer))
+                                                (linewright-complete t)))))))))
+
+;;;; completion-at-point
+
+(defun linewright--capf-item (proxy table)
+  "The LSP item behind completion PROXY of TABLE.
+A completion read back from the buffer has no text properties: then
+look it up in TABLE."
+  (or (get-text-property 0 'eglot--lsp-item proxy)
+      (let ((found (cl-find proxy (all-completions "" table) :test #'string=)))
+        (and found (get-text-property 0 'eglot--lsp-item found)))))
+
+(defun linewright-completion-at-point ()
+  "`eglot-completion-at-point', whose accepted items also run their command."
+  (let ((capf (eglot-completion-at-point)))
+    (when capf
+      (let* ((table (nth 2 capf))
+             (props (nthcdr 3 capf))
+             (exit (plist-get props :exit-function))
+             (server (linewright--server)))
+        (append (cl-subseq capf 0 3)
+                (plist-put (copy-sequence props) :exit-function
+                           (lambda (proxy status)
+                             (when exit (funcall exit proxy status))
+                             (let ((item (linewright--capf-item proxy table)))
+                               (when (and server (memq status '(finished exact))
+                                          (plist-get item :command))
+                                 (linewright--run-command
+                                  server (plist-get item :command)))))))))))
+
+;;;; Minor mode
+
+(define-minor-mode linewright-mode
+  "Inline suggestions, telemetry and item commands for Linewright buffers."
+  :lighter " LW"
+  (if linewright-mode
+      (progn
+        (add-hook 'post-command-hook #'linewright--after-command nil t)
+        (add-to-list 'emulation-mode-map-alists 'linewright--keymaps)
+        (setq-local completion-at-point-functions
+                    (cons #'linewright-completion-at-point
+                          (remq #'eglot-completion-at-point
+                                completion-at-point-functions))))
+    (remove-hook 'post-command-hook #'linewright--after-command t)
+    (linewright--hide)
+    (setq-local completion-at-point-functions
+                (remq #'linewright-completion-at-point
+                      completion-at-point-functions))))
+
+(defun linewright--maybe-enable ()
+  "Turn `linewright-mode' on in buffers eglot manages with a Linewright server."
+  (linewright-mode (if (and (bound-and-true-p eglot--managed-mode)
+                            (linewright--server))
+                       1 -1)))
+
+(add-hook 'eglot-managed-mode-hook #'linewright--maybe-enable)
+
+;;;; Commands
+
+(defun linewright--command (name &rest arguments)
+  "Run server command NAME with ARGUMENTS and return its result."
+  (jsonrpc-request (or (linewright--server)
+                       (user-error "Linewright is not running here"))
+                   :workspace/executeCommand
+                   (list :command name :arguments (vconcat arguments))))
+
+(defun linewright-stats ()
+  "Show suggestion acceptance rates from the local telemetry."
+  (interactive)
+  (let ((result (linewright--command "linewright.telemetryStats")))
+    (with-help-window "*linewright stats*"
+      (princ (plist-get result :text)))))
+
+(defun linewright-generate-tests ()
+  "Ask the server to generate tests for the code at point."
+  (interactive)
+  (let ((params (eglot--TextDocumentPositionParams)))
+    (linewright--command "linewright.generateTests"
+                         (plist-get (plist-get params :textDocument) :uri)
+                         (plist-get params :position))))
+
+(defun linewright-flag-file ()
+  "Ask the server to flag anomalous lines in this file."
+  (interactive)
+  (linewright--command "linewright.flagFile"
+                       (eglot--path-to-uri buffer-file-name)))
+
+(linewright-register)
+
+(provide 'linewright)
+;;; linewright.el ends here

@@ -1,0 +1,233 @@
+"""Unit-test generation that proves its tests by running them.
+
+`TestgenFeature.generate(target)`: tests derived from executions (always, no model needed)
+plus the model's tests (several prompt variants), all verified in the sandbox (parse,
+import, pass on the current code, add line/branch coverage, no smells), rendered as a
+`FileEdit` creating or extending the project's test file. Nothing here writes a file:
+the LSP command sends the edit to the editor, the CLI writes it with `--write`.
+
+Stages: `target` (what to test) -> `derive` + `prompt`/`answers` (candidates) ->
+`verify` (`smells`, `sandbox`, `measure`) -> `render`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from linewright.config import TestgenSettings
+from linewright.core.documents import Document
+from linewright.core.errors import BackendError, UnsupportedOperation
+from linewright.core.llm.types import Backend
+from linewright.core.positions import Position
+from linewright.features.testgen import derive, layout, measure, prompt, render
+from linewright.features.testgen.answers import parse_answer
+from linewright.features.testgen.records import REASONS, Candidate, Dropped, TestgenError, Verdict
+from linewright.features.testgen.sandbox import Limits, Sandbox, interpreter
+from linewright.features.testgen.target import Target, find_target
+from linewright.features.testgen.verify import subject_of, verify
+
+__all__ = ["TestgenError", "TestgenFeature", "TestgenResult"]
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, int], None]
+"""(message, percentage) callback."""
+
+
+@dataclass(frozen=True)
+class TestgenResult:
+    """Kept tests, dropped ones with reasons, coverage reached, and the edit to offer."""
+
+    __test__ = False
+
+    target: Target
+    verdict: Verdict
+    edit: render.FileEdit | None
+    notes: tuple[str, ...] = ()
+    seconds: float = 0.0
+    candidates: dict[str, int] = field(default_factory=dict)
+    """How many candidates each source gave ("derived", "model")."""
+    probes: dict[str, int] = field(default_factory=dict)
+    """Outcomes of the calls tried for derived tests ("value", "raises", "timeout"...)."""
+
+    def summary(self) -> str:
+        """One paragraph for people: kept, coverage, dropped by reason, where it goes."""
+        kept, cover = len(self.verdict.kept), self.verdict.coverage
+        text = f"{kept} verified test{'s' * (kept != 1)} for `{self.target.qualname}`"
+        pairs = (("line", cover.line_rate), ("branch", cover.branch_rate))
+        rates = [f"{name} coverage {rate:.0%}" for name, rate in pairs if rate is not None]
+        if rates and kept:
+            text += f" ({', '.join(rates)})"
+        counts = self.drop_counts()
+        if counts:
+            listed = ", ".join(f"{n} {REASONS.get(r, r)}" for r, n in counts.items())
+            text += f"; dropped {sum(counts.values())}: {listed}"
+        if self.edit is not None:
+            verb = "new file" if self.edit.create else "added to"
+            text += f". {verb} {self.edit.path}"
+        return text + "".join(f". {note}" for note in self.notes)
+
+    def drop_counts(self) -> dict[str, int]:
+        """Dropped candidates per reason, most frequent first."""
+        counts: dict[str, int] = {}
+        for dropped in self.verdict.dropped:
+            counts[dropped.reason] = counts.get(dropped.reason, 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: -item[1]))
+
+    def to_json(self) -> dict[str, Any]:
+        """The machine-readable result (the CLI's --json and the LSP command's answer)."""
+        cover = self.verdict.coverage
+        return {
+            "target": self.target.qualname,
+            "module": self.target.module,
+            "kept": [
+                {"name": c.name, "origin": c.origin, "fixes": list(c.fixes)}
+                for c in self.verdict.kept
+            ],
+            "dropped": [d.__dict__ for d in self.verdict.dropped],
+            "line_coverage": cover.line_rate,
+            "branch_coverage": cover.branch_rate,
+            "file": str(self.edit.path) if self.edit else None,
+            "create": self.edit.create if self.edit else None,
+            "text": self.edit.text if self.edit else None,
+            "sandbox": list(self.verdict.layers),
+            "notes": list(self.notes),
+            "seconds": round(self.seconds, 2),
+            "probes": self.probes,
+        }
+
+
+class TestgenFeature:
+    """Generates verified tests with the current backend and settings."""
+
+    __test__ = False
+
+    def __init__(self, backend: Callable[[], Backend], settings: Callable[[], TestgenSettings]):
+        self._backend = backend
+        self._settings = settings
+
+    def target_at(self, doc: Document, position: Position, workspace: Path | None) -> Target:
+        """The function or method at `position` (cheap: for code actions)."""
+        parsed = urlparse(doc.uri)
+        path = Path(unquote(parsed.path) if parsed.scheme else doc.uri)
+        offset = doc.byte_offset_at(position)
+        return find_target(doc.tree, doc.language, offset, path, doc.text, workspace)
+
+    async def generate(
+        self, target: Target, progress: Progress | None = None, *, use_model: bool | None = None
+    ) -> TestgenResult:
+        """Derive, ask, verify, render. Raises `TestgenError` when nothing can run."""
+        started = time.perf_counter()
+        settings = self._settings()
+        report = progress or (lambda message, percent: None)
+        sandbox = Sandbox(_limits(settings), interpreter(settings.python, target.root))
+        universe = measure.universe(target)
+        report("deriving tests from executions", 5)
+        derived, probes = await _derive(target, sandbox, universe, settings)
+        notes: list[str] = []
+        model: list[Candidate] = []
+        pre_dropped: list[Dropped] = []
+        if settings.use_model if use_model is None else use_model:
+            model, pre_dropped, notes = await self._ask(target, settings, report)
+        total = len(derived) + len(model)
+        report(f"running {total} candidate tests in the sandbox", 70)
+        verdict = await verify(target, model + derived, sandbox, universe, settings.max_tests)
+        verdict = Verdict(
+            verdict.kept, tuple(pre_dropped) + verdict.dropped, verdict.coverage, verdict.layers
+        )
+        edit = None
+        if verdict.kept:
+            destination = layout.destination(target.path, target.module, target.root)
+            edit = render.edit_for(target, list(verdict.kept), destination)
+        report("done", 100)
+        counts = {"derived": len(derived), "model": len(model) + len(pre_dropped)}
+        seconds = time.perf_counter() - started
+        return TestgenResult(target, verdict, edit, tuple(notes), seconds, counts, probes)
+
+    async def _ask(
+        self, target: Target, settings: TestgenSettings, report: Progress
+    ) -> tuple[list[Candidate], list[Dropped], list[str]]:
+        """Model candidates from each prompt variant; a failing backend ends the asking."""
+        backend = self._backend()
+        style = layout.style_example(
+            target.root, layout.destination(target.path, target.module, target.root)
+        )
+        found: list[Candidate] = []
+        dropped: list[Dropped] = []
+        try:
+            chat = (await backend.info()).supports_chat
+            for number, variant in enumerate(
+                prompt.variants(settings.model_requests, style is not None)
+            ):
+                report(
+                    f"asking the model ({variant}, {number + 1}/{settings.model_requests})",
+                    20 + 45 * number // max(settings.model_requests, 1),
+                )
+                temperature = 0.0 if number < len(prompt.VARIANTS) else settings.temperature
+                text, chat = await _answer(
+                    backend, target, variant, style, settings, temperature, number, chat
+                )
+                candidates, unusable = parse_answer(text, target, f"model:{variant}")
+                found += candidates
+                dropped += unusable
+        except BackendError as exc:
+            log.warning("testgen: model failed: %s", exc)
+            return found, dropped, [f"The model failed ({exc}); the other tests are still verified"]
+        return found, dropped, []
+
+
+async def _answer(
+    backend: Backend, target: Target, variant: str, style: str | None,
+    settings: TestgenSettings, temperature: float, seed: int, chat: bool,
+) -> tuple[str, bool]:  # fmt: skip
+    """One model answer (chat when the backend has it); returns (text, chat still usable)."""
+    if chat:
+        request = prompt.chat_request(
+            target, variant, style, settings.max_tokens, temperature, seed
+        )
+        try:
+            return (await backend.chat(request)).text, True
+        except UnsupportedOperation:
+            pass
+    request2 = prompt.completion_request(
+        target, variant, style, settings.max_tokens, temperature, seed
+    )
+    answer = await backend.complete(request2)
+    return f"def test_{target.name.strip('_')}" + answer.text, False
+
+
+async def _derive(
+    target: Target, sandbox: Sandbox, universe: measure.Universe, settings: TestgenSettings
+) -> tuple[list[Candidate], dict[str, int]]:
+    """Characterisation tests from a probe run of the target on derived inputs, and how
+    the calls ended."""
+    if settings.derived_cases <= 0:
+        return [], {}
+    setup, cases = derive.cases(target, settings.derived_cases)
+    run = await sandbox.probe(subject_of(target), setup, [(c.id, c.expr) for c in cases])
+    if run.import_error is not None:
+        violation = run.import_error.get("violation")
+        detail = violation[1] if violation else run.import_error.get("message", "")
+        raise TestgenError(f"`{target.module}` does not import in the sandbox: {detail}")
+    if run.error and not run.done:
+        raise TestgenError(run.error)
+    outcomes: dict[str, int] = {}
+    for event in run.done.values():
+        key = event["violation"][0] if event.get("violation") else event.get("outcome", "?")
+        outcomes[key] = outcomes.get(key, 0) + 1
+    tests = derive.characterise(target, cases, run.done, universe, settings.max_tests)
+    return tests, outcomes
+
+
+def _limits(settings: TestgenSettings) -> Limits:
+    return Limits(
+        test_wall_s=settings.test_timeout_s,
+        test_cpu_s=settings.test_cpu_s,
+        memory_mb=settings.memory_mb,
+        file_mb=settings.file_size_mb,
+    )

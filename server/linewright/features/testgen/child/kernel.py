@@ -1,0 +1,161 @@
+"""Kernel-level containment of the sandbox child; these layers hold even against code
+that gets around Python (ctypes, C extensions).
+
+- network: a new network namespace (only a down loopback), so nothing is reachable;
+- processes: a new PID namespace, so every process a test starts dies with the run, and
+  `RLIMIT_NPROC` (enforced for non-root users; root first drops to `nobody` when the files
+  the tests need are world-readable);
+- resources: CPU seconds, address space, file size, open files, no core dumps;
+- filters (`filters.py`): Landlock (writes only below the sandbox folder) and seccomp (no
+  new processes, no exec, no sockets but AF_UNIX).
+
+Each step is best effort: `enter()` returns the names of the layers that were applied and
+of those that were not, for the parent to report. Standard library only.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import signal
+import stat
+from typing import Any, NoReturn
+
+from . import filters
+
+CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
+PR_SET_PDEATHSIG = 1
+NOBODY = 65534
+MIB = 1024 * 1024
+LAYERS = ("netns", "pidns", "nobody", "rlimits", "landlock", "seccomp")
+
+
+def _libc() -> Any:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    return libc
+
+
+def enter(job: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Apply every kernel layer `job` asks for; returns (applied, not applied)."""
+    wanted = set(job.get("layers", LAYERS)) & set(LAYERS)
+    if os.getuid() != 0:
+        wanted.discard("nobody")  # only root changes user
+    applied: list[str] = []
+    namespaces = _namespaces(wanted) if wanted & {"netns", "pidns"} else []
+    applied += namespaces
+    dropped = "nobody" in wanted and _drop_root(job["workdir"], job["readable"])
+    if dropped:
+        applied.append("nobody")
+    if "rlimits" in wanted:
+        applied += _limits(job["limits"], nproc=dropped or os.getuid() != 0)
+    if "landlock" in wanted:
+        applied += filters.landlock(job["workdir"])
+    if "seccomp" in wanted:
+        applied += filters.seccomp()
+    missing = sorted(wanted - {name.split(":")[0] for name in applied})
+    return applied, missing
+
+
+def _namespaces(wanted: set[str]) -> list[str]:
+    """New network and PID namespaces (in a user namespace when not root)."""
+    libc = _libc()
+    uid, gid = os.getuid(), os.getgid()
+    flags = (CLONE_NEWNET if "netns" in wanted else 0) | (CLONE_NEWPID if "pidns" in wanted else 0)
+    for attempt in (flags, flags & ~CLONE_NEWPID):
+        user = CLONE_NEWUSER if uid != 0 else 0
+        if attempt and libc.unshare(attempt | user) == 0:
+            break
+    else:
+        return []
+    if uid != 0:  # map ourselves, so files keep their owners
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", f"{uid} {uid} 1")
+        _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    applied = ["netns"] if attempt & CLONE_NEWNET else []
+    if attempt & CLONE_NEWPID:
+        # the next child is the namespace's init, which ignores default-action signals
+        # (SIGXCPU included); it only reaps, and the runner is its child
+        _fork_and_relay()
+        _fork_and_relay()
+        applied.append("pidns")
+    return applied
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as file:
+        file.write(text)
+
+
+def _fork_and_relay() -> None:
+    """Fork; the parent waits and exits as its child did (a signal as 128 + number)."""
+    pid = os.fork()
+    if pid == 0:
+        _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        return
+    _relay(pid)
+
+
+def _relay(pid: int) -> NoReturn:
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            os._exit(1)
+    code = os.waitstatus_to_exitcode(status)
+    os._exit(code if code >= 0 else 128 - code)
+
+
+def _drop_root(workdir: str, readable: list[str]) -> bool:
+    """As root, become `nobody` (so RLIMIT_NPROC holds) if it can read what the tests need."""
+    if os.getuid() != 0 or not all(_world_readable(path) for path in readable):
+        return False
+    os.chown(workdir, NOBODY, NOBODY)
+    os.setgroups([])
+    os.setresgid(NOBODY, NOBODY, NOBODY)
+    os.setresuid(NOBODY, NOBODY, NOBODY)
+    return True
+
+
+def _world_readable(path: str) -> bool:
+    """Whether others may read `path` and traverse every folder above it."""
+    path = os.path.realpath(path)
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return True  # nothing to read there
+    need = stat.S_IROTH | (stat.S_IXOTH if stat.S_ISDIR(mode) else 0)
+    if mode & need != need:
+        return False
+    parent = os.path.dirname(path)
+    while parent and parent != os.path.dirname(parent):
+        if not os.stat(parent).st_mode & stat.S_IXOTH:
+            return False
+        parent = os.path.dirname(parent)
+    return True
+
+
+def _limits(limits: dict[str, Any], *, nproc: bool) -> list[str]:
+    """Resource limits; the CPU limit is re-armed per test by `guard.Guard.per_test`."""
+    wanted = {
+        resource.RLIMIT_CORE: 0,
+        resource.RLIMIT_AS: int(limits["memory_mb"]) * MIB,
+        resource.RLIMIT_FSIZE: int(limits["file_mb"]) * MIB,
+        resource.RLIMIT_NOFILE: 256,
+        resource.RLIMIT_CPU: int(limits["cpu_total_s"]),
+    }
+    if nproc:
+        wanted[resource.RLIMIT_NPROC] = int(limits["nproc"])
+    for kind, value in wanted.items():
+        _, hard = resource.getrlimit(kind)
+        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        hard_value = value + 2 if kind == resource.RLIMIT_CPU else value
+        if hard != resource.RLIM_INFINITY:
+            hard_value = min(hard_value, hard)
+        resource.setrlimit(kind, (value, hard_value))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-big write fails with EFBIG instead
+    return ["rlimits", *(["nproc"] if nproc else [])]

@@ -1,0 +1,189 @@
+"""Entry point of the sandbox child: contain itself, then run pytest on candidate test files
+("pytest" jobs) or call the target on derived inputs ("probe" jobs).
+
+Every result goes out as one JSON line on the stdout the child started with, with the lines
+and arcs of the measured file it executed (coverage, branch mode, one test at a time):
+`layers`, `start`, `violation`, `done`, `collect-error`, `import-error`, `finished`.
+A run that dies half-way is restarted by the parent without the tests already reported.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import json
+import os
+import sys
+import sysconfig
+from collections.abc import Sequence
+from typing import Any
+
+from . import guard, kernel
+from .measure import covered, measured
+
+
+def main(job_path: str) -> None:
+    """Run the job in `job_path` (JSON written by `sandbox.py`); never returns."""
+    with open(job_path, encoding="utf-8") as file:
+        job = json.load(file)
+    events = guard.Events()
+    job["readable"] = [
+        *job["readable"],
+        sys.executable,
+        os.path.dirname(os.__file__),
+        sysconfig.get_paths()["purelib"],
+    ]
+    applied, missing = kernel.enter(job)
+    events.emit({"event": "layers", "applied": applied, "missing": missing})
+    sys.path[:0] = job["sys_path"]
+    sys.path.extend(job["extra_path"])
+    try:
+        import coverage
+
+        if job["mode"] == "pytest":
+            import pytest  # noqa: F401  (imported before the guard is armed)
+    except ImportError as exc:
+        events.emit(
+            {"event": "error", "message": f"{exc.name} is not installed for {sys.executable}"}
+        )
+        _finish(events)
+    cov = coverage.Coverage(
+        data_file=None, branch=True, include=[job["measure"]], config_file=False
+    )
+    _add_overlay(job.get("overlay"))
+    sandbox = guard.Guard(job, events)
+    sandbox.install(refusals="python" in job.get("layers", ("python",)))
+    if _import_target(job["module"], sandbox, events):
+        if job["mode"] == "pytest":
+            from .session import Session
+
+            Session(job, sandbox, cov, events).run()
+        else:
+            probe(job, sandbox, cov, events)
+    _finish(events)
+
+
+def _finish(events: guard.Events) -> None:
+    events.emit({"event": "finished"})
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)  # no atexit handlers or thread joins of the code under test
+
+
+class _Overlay(importlib.abc.MetaPathFinder):
+    """Imports the target module from the editor's unsaved text (written to a file)."""
+
+    def __init__(self, module: str, path: str, package_dir: str | None) -> None:
+        self.module, self.path, self.package_dir = module, path, package_dir
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: Any = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != self.module:
+            return None
+        search = [self.package_dir] if self.package_dir else None
+        return importlib.util.spec_from_file_location(
+            fullname, self.path, submodule_search_locations=search
+        )
+
+
+def _add_overlay(overlay: dict[str, Any] | None) -> None:
+    if overlay:
+        sys.meta_path.insert(
+            0, _Overlay(overlay["module"], overlay["path"], overlay.get("package_dir"))
+        )
+
+
+def _import_target(module: str, sandbox: guard.Guard, events: guard.Events) -> bool:
+    """Import the module under test once, under budgets, before any test."""
+    try:
+        with sandbox.per_test("import"):
+            importlib.import_module(module)
+    except BaseException as exc:  # a SandboxTimeout or SystemExit as much as an error
+        event: dict[str, Any] = {"event": "import-error", "message": _describe(exc)}
+        if sandbox.violations:
+            event["violation"] = list(sandbox.violations[0])
+        events.emit(event)
+        return False
+    return True
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:300]}" if text else type(exc).__name__
+
+
+def probe(job: dict[str, Any], sandbox: guard.Guard, cov: Any, events: Any) -> None:
+    """Evaluate each case's call expression twice; report value, exception and coverage."""
+    namespace: dict[str, Any] = {}
+    with sandbox.per_test("setup"):
+        exec(job["setup"], namespace)
+    skip = set(job.get("skip", ()))
+    for case in job["cases"]:
+        if case["id"] in skip:
+            continue
+        events.emit({"event": "start", "id": case["id"]})
+        with measured(cov), sandbox.per_test(case["id"]):
+            first = _evaluate(case["expr"], namespace)
+        event = {"event": "done", "id": case["id"], **first, **covered(cov)}
+        if first["outcome"] in ("value", "raises", "object"):
+            with sandbox.per_test(case["id"]):
+                again = _evaluate(case["expr"], namespace)
+            if again != first:
+                event["outcome"] = "nondeterministic"
+        if sandbox.violations:
+            event["violation"] = list(sandbox.violations[0])
+        events.emit(event)
+
+
+def _evaluate(expr: str, namespace: dict[str, Any]) -> dict[str, Any]:
+    try:
+        value = eval(expr, dict(namespace))
+        return _literal(value)
+    except guard.SandboxTimeout:
+        return {"outcome": "timeout"}
+    except MemoryError:
+        return {"outcome": "memory"}
+    except BaseException as exc:  # SystemExit too: `pytest.raises(SystemExit)` holds it
+        return _raised(exc)
+
+
+def _literal(value: Any) -> dict[str, Any]:
+    """The value as a Python literal that evaluates back to an equal value; for an object,
+    its attributes as one; else only its type."""
+    text = _as_literal(value)
+    if text is not None:
+        return {"outcome": "value", "repr": text}
+    kind = type(value)
+    state = _as_literal(vars(value)) if hasattr(value, "__dict__") and not callable(value) else None
+    if state is not None:
+        return {
+            "outcome": "object",
+            "type": kind.__name__,
+            "module": kind.__module__,
+            "vars": state,
+        }
+    return {"outcome": "unrepresentable", "type": kind.__name__}
+
+
+def _as_literal(value: Any) -> str | None:
+    try:
+        text = repr(value)
+        same = len(text) <= 2000 and ast.literal_eval(text) == value
+    except Exception:
+        return None
+    return text if same else None
+
+
+def _raised(exc: BaseException) -> dict[str, Any]:
+    kind = type(exc)
+    return {
+        "outcome": "raises",
+        "exc": kind.__name__,
+        "builtin": kind.__module__ == "builtins",
+        "message": str(exc)[:200],
+    }

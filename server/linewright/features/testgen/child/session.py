@@ -1,0 +1,112 @@
+"""The sandbox child's pytest session: a plugin that measures and reports each test.
+
+Only imported for "pytest" jobs, after the child is contained and before the guard is armed.
+The session ignores the project's pytest configuration (its own empty ini file, no plugin
+autoloading, no cache) so the candidates run the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import sys
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from . import guard
+from .measure import covered, measured
+
+
+class Session:
+    """Runs `job["files"]` (minus `job["skip"]` node ids) and reports every test."""
+
+    def __init__(self, job: dict[str, Any], sandbox: guard.Guard, cov: Any, events: Any):
+        self.job, self.sandbox, self.cov, self.events = job, sandbox, cov, events
+        self.reports: list[dict[str, Any]] = []
+
+    def run(self) -> None:
+        workdir = self.job["workdir"]
+        args = [
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--continue-on-collection-errors",
+            "--rootdir",
+            workdir,
+            "-c",
+            os.path.join(workdir, "pytest.ini"),
+            *[f"--deselect={node}" for node in self.job.get("skip", ())],
+            *self.job["files"],
+        ]
+        pytest.main(args, plugins=[self])
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: Any, nextitem: Any) -> Generator[None, Any, None]:
+        self.events.emit({"event": "start", "id": item.nodeid})
+        self.reports = []
+        with measured(self.cov), self.sandbox.per_test(item.nodeid):
+            yield
+        forget_failure()
+        event = {"event": "done", "id": item.nodeid, **outcome(self.reports), **covered(self.cov)}
+        if self.sandbox.violations:
+            event["violation"] = list(self.sandbox.violations[0])
+        self.events.emit(event)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: Any, call: Any) -> Generator[None, Any, None]:
+        result = yield
+        report = result.get_result()
+        entry: dict[str, Any] = {"when": report.when, "outcome": report.outcome}
+        if report.failed:
+            excinfo = call.excinfo
+            entry["exc"] = excinfo.typename if excinfo else None
+            entry["errno"] = getattr(excinfo.value, "errno", None) if excinfo else None
+            crash = getattr(report.longrepr, "reprcrash", None)
+            entry["message"] = (crash.message if crash else str(report.longrepr))[-500:]
+        elif report.skipped:
+            entry["message"] = str(report.longrepr)[-300:]
+        self.reports.append(entry)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_make_collect_report(self, collector: Any) -> Generator[None, Any, None]:
+        module = isinstance(collector, pytest.Module)
+        key = f"collect:{collector.nodeid}"
+        if module:
+            self.events.emit({"event": "start", "id": key})
+        with self.sandbox.per_test(key) if module else contextlib.nullcontext():
+            result = yield
+        if not module:
+            return
+        report = result.get_result()
+        event: dict[str, Any] = {"event": "collected", "id": key}
+        if report.failed:
+            lines = str(report.longrepr).strip().splitlines() or ["collection failed"]
+            event.update(event="collect-error", message=lines[-1][-500:])
+        if self.sandbox.violations:
+            event["violation"] = list(self.sandbox.violations[0])
+        self.events.emit(event)
+
+
+def forget_failure() -> None:
+    """Drop pytest's reference to the last failure (kept for post-mortem debugging): its
+    frames may hold what a test allocated up to the memory limit."""
+    for name in ("last_type", "last_value", "last_traceback", "last_exc"):
+        if hasattr(sys, name):
+            setattr(sys, name, None)
+    gc.collect()
+
+
+def outcome(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """One test's outcome from its setup/call/teardown reports (a failure wins)."""
+    failed = [r for r in reports if r["outcome"] == "failed"]
+    if failed:
+        return {"outcome": "failed", **{k: v for k, v in failed[0].items() if k != "outcome"}}
+    skipped = [r for r in reports if r["outcome"] == "skipped"]
+    if skipped:
+        return {"outcome": "skipped", "message": skipped[0].get("message", "")}
+    if not reports:
+        return {"outcome": "failed", "message": "did not run"}
+    return {"outcome": "passed"}

@@ -1,0 +1,44 @@
+"""`linewright stats [--json] [--export FILE.jsonl]`: acceptance rates from the local telemetry.
+
+Reads the store the language server writes (`<state dir>/telemetry.sqlite3`); prints the
+acceptance rate per language and per trigger kind, or the events themselves as JSONL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+from typing import Any
+
+from linewright.core import telemetry
+
+
+async def stats(args: argparse.Namespace, loaded: tuple[Any, Any, Any]) -> int:
+    """Print the summary; with `--export FILE` also write every event as one JSON line."""
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    """`stats` itself: plain file work, no event loop needed."""
+    path = telemetry.default_path()
+    try:
+        events = telemetry.load_events(path)
+    except sqlite3.Error as exc:
+        print(f"linewright: cannot read {path}: {exc}", file=sys.stderr)
+        return 1
+    if args.export:
+        with open(args.export, "w", encoding="utf-8") as out:
+            for event in events:
+                out.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
+        print(f"linewright: wrote {len(events)} events to {args.export}", file=sys.stderr)
+    summary = telemetry.summarize(events)
+    if args.json:
+        print(json.dumps({"store": str(path), **summary.to_json()}, indent=2))
+    elif not events:
+        print(f"No telemetry yet ({path}).")
+    else:
+        print(f"Suggestions in {path}:")
+        print(telemetry.format_summary(summary))
+    return 0

@@ -1,0 +1,93 @@
+;;; emacs_session.el --- drives linewright.el in a real Emacs (run by test_emacs.py)  -*- lexical-binding: t; -*-
+
+;; emacs --batch -L editors/emacs -l tests/editors/emacs_session.el -f lw-test-run
+;; Inputs come from the environment (LW_TEST_*); the outcome is written as JSON to
+;; $LW_TEST_RESULT: what was shown, accepted, completed and flagged.
+
+;;; Code:
+
+(require 'json)
+(require 'linewright)
+
+(defconst lw-test-timeout 120 "Seconds to wait for each step.")
+(defvar lw-test-result (list :errors nil))
+
+(defun lw-test-put (key value)
+  (setq lw-test-result (plist-put lw-test-result key value)))
+
+(defun lw-test-finish (code)
+  (with-temp-file (getenv "LW_TEST_RESULT")
+    (insert (json-encode lw-test-result)))
+  (kill-emacs code))
+
+(defun lw-test-wait (what predicate)
+  "Let Emacs run (processes, timers) until PREDICATE holds; fail the session if it never does."
+  (let ((deadline (+ (float-time) lw-test-timeout)))
+    (while (and (not (funcall predicate)) (< (float-time) deadline))
+      (accept-process-output nil 0.05))
+    (unless (funcall predicate)
+      (lw-test-put :errors (list (format "timed out waiting for %s" what)))
+      (lw-test-finish 1))))
+
+(defun lw-test-start ()
+  "Open the file and start eglot the way `eglot-ensure' does, from `eglot-server-programs'."
+  (setq linewright-server-command
+        (list (getenv "LW_TEST_PYTHON") "-m" "linewright" "serve")
+        linewright-initialization-options
+        (list :embedded (list :modelPath (getenv "LW_TEST_MODEL") :threads 1)
+              :completion (list :debounceMs 0 :maxTokens 16)
+              :flag (list :minScore 1e-6 :maxDistance 1.0 :confidenceFloor 0.0
+                          :maxLineTokens 8))
+        linewright-idle-delay nil
+        eglot-sync-connect t)
+  (find-file (getenv "LW_TEST_FILE"))
+  (apply #'eglot (eglot--guess-contact))
+  (lw-test-wait "linewright-mode" (lambda () linewright-mode))
+  (lw-test-put :major-mode (symbol-name major-mode)))
+
+(defun lw-test-inline ()
+  "Ask for a suggestion at the end of line 3 and accept it with TAB."
+  (goto-char (point-min))
+  (forward-line 2)
+  (end-of-line)
+  (let ((line-before (thing-at-point 'line t)))
+    (linewright-complete)
+    (lw-test-wait "an inline suggestion" (lambda () linewright--overlay))
+    (lw-test-put :shown (vconcat linewright--shown))
+    (execute-kbd-macro (kbd "TAB"))
+    (lw-test-wait "the accept command's answer" (lambda () linewright--accepted))
+    (lw-test-put :accepted (vconcat linewright--accepted))
+    (lw-test-put :line-before line-before)
+    (lw-test-put :line-after (thing-at-point 'line t))))
+
+(defun lw-test-completion-at-point ()
+  "Complete on a new comment line with `completion-at-point'."
+  (end-of-line)
+  (newline)
+  (insert "    # ")
+  (let* ((capf (run-hook-with-args-until-success 'completion-at-point-functions))
+         (candidates (all-completions "" (nth 2 capf))))
+    (lw-test-put :capf-candidates (length candidates)))
+  (let ((before (length linewright--accepted)))
+    (completion-at-point)
+    (lw-test-wait "the completion item's command" (lambda () (> (length linewright--accepted) before))))
+  (lw-test-put :accepted (vconcat linewright--accepted))
+  (lw-test-put :text (buffer-string)))
+
+(defun lw-test-diagnostics ()
+  "Wait for the server's line-anomaly flags to reach flymake."
+  (lw-test-wait "flymake diagnostics" (lambda () (flymake-diagnostics)))
+  (lw-test-put :diagnostics
+               (vconcat (mapcar #'flymake-diagnostic-text (flymake-diagnostics)))))
+
+(defun lw-test-run ()
+  (lw-test-start)
+  (lw-test-inline)
+  (lw-test-completion-at-point)
+  (lw-test-diagnostics)
+  (let ((server (eglot-current-server)))
+    (eglot-shutdown server)
+    (lw-test-wait "the server to exit" (lambda () (not (jsonrpc-running-p server)))))
+  (lw-test-finish 0))
+
+;;; emacs_session.el ends here

@@ -1,0 +1,147 @@
+"""testgen end to end below the LSP: the feature on a real backend, and the CLI command."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from linewright.config import BackendSettings, Settings, TestgenSettings
+from linewright.features.testgen import TestgenFeature
+from linewright.runtime import Runtime
+from tests.unit.test_testgen_target import make_project, make_target
+
+CALC = '''\
+def clamp(value: int, low: int = 0, high: int = 10) -> int:
+    """Limit `value` to [low, high].
+
+    >>> clamp(12)
+    10
+    """
+    if low > high:
+        raise ValueError("empty range")
+    if value < low:
+        return low
+    return min(value, high)
+'''
+FAST = TestgenSettings(model_requests=2, max_tokens=64, test_timeout_s=5.0)
+
+
+def run_pytest(folder: pathlib.Path, path: pathlib.Path) -> subprocess.CompletedProcess[str]:
+    """The generated file under the real pytest, outside any sandbox."""
+    env = {**os.environ, "PYTHONPATH": str(folder / "src"), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(path)],
+        capture_output=True, text=True, cwd=folder, env=env, timeout=120, check=False,
+    )  # fmt: skip
+
+
+async def test_generate_on_the_tiny_model(tmp_path: pathlib.Path, tiny_llama_url: str) -> None:
+    path = make_project(tmp_path, CALC, "src/pkg/calc.py")
+    settings = Settings(backend=BackendSettings(kind="llamacpp", url=tiny_llama_url), testgen=FAST)
+    runtime = Runtime(settings)
+    feature = TestgenFeature(runtime.backend, lambda: settings.testgen)
+    steps: list[tuple[str, int]] = []
+    try:
+        result = await feature.generate(make_target(path, 8), lambda m, p: steps.append((m, p)))
+    finally:
+        await runtime.aclose()
+    assert steps[0] == ("deriving tests from executions", 5)
+    assert [m for m, _ in steps if m.startswith("asking")] == [
+        "asking the model (signature, 1/2)",
+        "asking the model (body, 2/2)",
+    ]
+    assert steps[-1] == ("done", 100)
+    assert result.verdict.kept, result.summary()
+    cover = result.verdict.coverage
+    assert (cover.line_rate, cover.branch_rate) == (1.0, 1.0)
+    assert result.edit is not None and result.edit.create
+    assert result.edit.path == tmp_path / "tests" / "test_calc.py"
+    assert not result.edit.path.exists()  # generating never writes
+    ast.parse(result.edit.text)
+    assert set(result.verdict.layers) >= {"rlimits"}
+    summary = result.summary()
+    assert summary.startswith(
+        f"{len(result.verdict.kept)} verified tests for `clamp` (line coverage 100%"
+    )
+    assert str(result.edit.path) in summary
+    data = result.to_json()
+    assert data["target"] == "clamp" and data["text"] == result.edit.text
+    assert len(data["kept"]) + len(data["dropped"]) >= result.candidates["derived"]
+    result.edit.path.parent.mkdir()
+    result.edit.path.write_text(result.edit.text)
+    ran = run_pytest(tmp_path, result.edit.path)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert f"{len(result.verdict.kept)} passed" in ran.stdout
+
+
+async def test_a_failing_model_leaves_the_derived_tests(tmp_path: pathlib.Path) -> None:
+    path = make_project(tmp_path, CALC, "src/pkg/calc.py")
+    settings = Settings(
+        backend=BackendSettings(kind="llamacpp", url="http://127.0.0.1:9", connect_timeout_s=0.5),
+        testgen=FAST,
+    )
+    runtime = Runtime(settings)
+    try:
+        result = await TestgenFeature(runtime.backend, lambda: FAST).generate(make_target(path, 8))
+    finally:
+        await runtime.aclose()
+    assert result.verdict.kept and all(c.origin == "derived" for c in result.verdict.kept)
+    assert len(result.notes) == 1 and result.notes[0].startswith("The model failed (")
+    assert result.notes[0] in result.summary()
+
+
+def cli(*args: str, cwd: pathlib.Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LINEWRIGHT_TESTGEN_TEST_TIMEOUT_S": "5"}
+    return subprocess.run(
+        [sys.executable, "-m", "linewright", "testgen", *args],
+        capture_output=True, text=True, cwd=cwd, env=env, timeout=300, check=False,
+    )  # fmt: skip
+
+
+def test_cli_json_writes_nothing(tmp_path: pathlib.Path) -> None:
+    path = make_project(tmp_path, CALC, "src/pkg/calc.py")
+    result = cli(f"{path}:9", "--json", "--no-model", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["target"] == "clamp" and data["module"] == "pkg.calc"
+    assert data["kept"] and all(k["origin"] == "derived" for k in data["kept"])
+    assert data["line_coverage"] == 1.0 and data["branch_coverage"] == 1.0
+    assert data["file"] == str(tmp_path / "tests" / "test_calc.py") and data["create"] is True
+    assert data["written"] is None and not (tmp_path / "tests").exists()
+    assert "deriving tests from executions" in result.stderr
+
+
+def test_cli_write_extends_the_existing_file(tmp_path: pathlib.Path) -> None:
+    path = make_project(tmp_path, CALC, "src/pkg/calc.py")
+    existing = tmp_path / "tests" / "test_calc.py"
+    existing.parent.mkdir()
+    existing.write_text("def test_already_there():\n    assert True\n")
+    result = cli(f"{path}:1", "--write", "--no-model", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "verified test" in result.stderr and f"added to {existing}" in result.stderr
+    imports, rest = existing.read_text().split("\n\n\n", 1)
+    assert imports in ("from pkg.calc import clamp", "import pytest\nfrom pkg.calc import clamp")
+    assert rest.startswith("def test_already_there():\n    assert True\n\n\ndef test_clamp_")
+    ran = run_pytest(tmp_path, existing)
+    assert ran.returncode == 0 and " passed" in ran.stdout, ran.stdout + ran.stderr
+
+
+@pytest.mark.parametrize(
+    ("location", "message"),
+    [
+        pytest.param("nofile.py:1", "cannot read", id="missing-file"),
+        pytest.param("calc.py", "expected FILE:LINE", id="no-line"),
+        pytest.param("{path}:99", "inside a function", id="outside-any-function"),
+    ],
+)
+def test_cli_bad_input(tmp_path: pathlib.Path, location: str, message: str) -> None:
+    path = make_project(tmp_path, CALC, "src/pkg/calc.py")
+    result = cli(location.format(path=path), "--no-model", cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
