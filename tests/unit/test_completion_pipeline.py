@@ -118,7 +118,8 @@ def test_finish_drops_whitespace_only() -> None:
         pytest.param("    ", " ", id="indent"),
         pytest.param("\t", "\t", id="tab"),
         pytest.param("", "", id="line-start"),
-        pytest.param("    x = ", "", id="code"),
+        pytest.param("    x = ", " ", id="code-then-space"),
+        pytest.param("    x", " x", id="partial-word"),
     ],
 )
 def test_healing_text(line_prefix: str, heal: str) -> None:
@@ -132,6 +133,14 @@ def test_healing_text(line_prefix: str, heal: str) -> None:
         pytest.param("\treturn x", " ", "return x", id="other-whitespace"),
         pytest.param("\n    return x", " ", "\n    return x", id="newline-first"),
         pytest.param("return x", "", "return x", id="no-heal"),
+        pytest.param(" foo(x)", " fo", "o(x)", id="word-exact"),
+        pytest.param("foo(x)", " fo", "o(x)", id="word-without-space"),
+        pytest.param("\tfoo", " fo", "o", id="word-after-tab"),
+        pytest.param(" bar()", " fo", "", id="word-disagrees"),
+        pytest.param("\n    foo", " fo", "", id="word-after-newline"),
+        pytest.param("Foo", " fo", "", id="word-case-differs"),
+        pytest.param("name)", "na", "me)", id="word-no-space"),
+        pytest.param(" fo", " fo", "", id="word-nothing-new"),
     ],
 )
 def test_unheal(text: str, heal: str, expected: str) -> None:
@@ -196,7 +205,7 @@ async def test_feature_sends_suffix_to_fim_backends_and_respects_windows() -> No
     feature = CompletionFeature(lambda: backend, lambda: settings)
     await feature.suggest(ctx("abcdefgh = ", ")\nrest"))
     request = backend.requests[0]
-    assert (request.prefix, request.suffix) == ("gh = ", ")\nr")
+    assert (request.prefix, request.suffix) == ("gh = ", ")\n")  # windows end at whole lines
 
 
 async def test_feature_disabled_or_gated_makes_no_call() -> None:

@@ -251,7 +251,7 @@ async def test_llamacpp_configured_template_renders_into_completion() -> None:
     await backend.complete(CompletionRequest(prefix="a", suffix="b", stop=("\n",)))
     body = server.bodies("/completion")[-1]
     assert body["prompt"] == "<PRE> a <SUF>b <MID>"
-    assert body["stop"] == ["\n", "<EOT>"]
+    assert body["stop"] == ["<EOT>", "\n"]  # the template's end token first
     assert "/infill" not in server.paths()  # neither probed nor used
 
 
@@ -369,7 +369,8 @@ async def test_openai_template_guessed_from_model_and_stops_truncated() -> None:
     await backend.complete(CompletionRequest(prefix="p", suffix="s", stop=stop))
     body = server.bodies("/v1/completions")[-1]
     assert body["prompt"] == "<｜fim▁begin｜>p<｜fim▁hole｜>s<｜fim▁end｜>"
-    assert body["stop"] == ["a", "b", "c", "<｜end▁of▁sentence｜>"]
+    # the template's end token comes first, so it survives the four-stop limit
+    assert body["stop"] == ["<｜end▁of▁sentence｜>", "a", "b", "c"]
     assert "suffix" not in body
 
 

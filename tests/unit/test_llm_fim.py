@@ -134,9 +134,9 @@ def test_commented_preamble() -> None:
             "qwen",
             (
                 "<|fim_prefix|>x = <|fim_suffix|><|fim_middle|>",
-                ("\n", "<|file_sep|>", "<|endoftext|>", "<|fim_pad|>", "<|repo_name|>"),
+                ("<|endoftext|>", "\n", "<|file_sep|>", "<|fim_pad|>", "<|repo_name|>"),
             ),
-            id="caller-stops-first-deduplicated",
+            id="end-token-first-then-caller-stops-deduplicated",
         ),
         pytest.param(
             CompletionRequest(prefix="x = ", extra=(ExtraChunk("a.py", "A = 1"),)),

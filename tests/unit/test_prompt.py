@@ -14,6 +14,7 @@ from linewright.core.llm.client import HttpClient, Timeouts
 from linewright.core.llm.llamacpp import LlamaCppBackend, build_infill_request
 from linewright.core.llm.types import BackendInfo, ChatRequest, ExtraChunk, Generation
 from linewright.features.completion.context import (
+    IMPORT_SCAN_BYTES,
     Anchor,
     CompletionContext,
     Mode,
@@ -82,6 +83,19 @@ def test_budget(
     settings: CompletionSettings, fim: bool, n_ctx: int | None, expected: Budget
 ) -> None:
     assert budget(settings, fim=fim, bytes_per_token=2.0, n_ctx=n_ctx) == expected
+
+
+@pytest.mark.parametrize(
+    ("fim", "n_batch", "expected"),
+    [
+        # /infill keeps 3 * (512 // 4) = 384 prefix tokens (less our overhead) and 126 suffix.
+        pytest.param(True, 512, Budget(704, 252, 1024), id="infill-batch-512"),
+        pytest.param(True, 4096, Budget(2048, 512, 1024), id="large-batch"),
+        pytest.param(False, 512, Budget(2048, 0, 1024), id="prefix-only-not-clamped"),
+    ],
+)
+def test_budget_stays_inside_infill_batch(fim: bool, n_batch: int, expected: Budget) -> None:
+    assert budget(CompletionSettings(), fim=fim, bytes_per_token=2.0, n_batch=n_batch) == expected
 
 
 # -- token healing ------------------------------------------------------------------------
@@ -271,6 +285,13 @@ def test_anchors_are_top_level_imports_and_enclosing_headers() -> None:
         ("header", "class A:"),
         ("header", "    def m(self):"),
     ]
+
+
+def test_anchors_look_for_imports_in_the_files_head_only() -> None:
+    filler = "".join(f"VALUE_{i} = {i}\n" for i in range(IMPORT_SCAN_BYTES // 14 + 1))
+    ctx = at_cursor("import os\n" + filler + "import late\nx = █")
+    source = ctx.prefix.encode()
+    assert [source[a.start : a.end] for a in anchors(ctx, [])] == [b"import os"]
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,9 @@ async def suggest(
     doc = ls.documents.get(uri)
     if doc is None:
         return []
-    ctx = from_document(doc, Position(position.line, position.character), trigger)
+    ctx = from_document(
+        doc, Position(position.line, position.character), trigger, neighbors=ls.neighbors
+    )
     along = ls.runtime.completion.typing_along(ctx)
     if along is not None:
         ls.supersede(uri)

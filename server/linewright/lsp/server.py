@@ -21,6 +21,7 @@ from linewright import __version__
 from linewright.config import Settings
 from linewright.core.documents import DocumentStore
 from linewright.core.ratelimit import RateLimiter
+from linewright.features.completion.neighbors import NeighborRing
 from linewright.core.telemetry import TelemetryStore, default_path
 from linewright.features.telemetry import SuggestionTelemetry
 from linewright.lsp.progress import ProgressReporter
@@ -44,6 +45,8 @@ class LinewrightServer(LanguageServer):
         self.init_options: Any = None
         self.client_settings: Any = None
         self.documents = DocumentStore()
+        self.neighbors = NeighborRing()
+        """Chunks of other open/edited files offered to the model as extra context."""
         self.model_progress = ProgressReporter(self)
         self.runtime = Runtime(Settings(), progress=self.model_progress.model_loading)
         self.warnings = RateLimiter(60.0)

@@ -241,11 +241,16 @@ def wants_fim(request: CompletionRequest) -> bool:
 
 
 def fim_prompt(template: FimTemplate, request: CompletionRequest) -> tuple[str, tuple[str, ...]]:
-    """Prompt and stop strings for `request` rendered with `template` (caller's stops first)."""
+    """Prompt and stop strings for `request` rendered with `template`.
+
+    The template's end-of-middle token comes first: servers that keep only a few stop
+    strings (OpenAI: four) must still stop where the middle ends.
+    """
     if not wants_fim(request):
         return request.prefix, request.stop
     prompt = render_fim(template, request.prefix, request.suffix or "", request.extra)
-    return prompt, tuple(dict.fromkeys((*request.stop, *template.stop)))
+    stops = (*template.stop[:1], *request.stop, *template.stop[1:])
+    return prompt, tuple(dict.fromkeys(stops))
 
 
 def prefix_with_extra(request: CompletionRequest) -> str:

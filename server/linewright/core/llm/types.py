@@ -140,6 +140,8 @@ class BackendInfo:
     supports_logprobs: bool = False
     supports_tokenize: bool = False
     n_ctx: int | None = None
+    n_batch: int | None = None
+    """Largest prompt batch; llama.cpp's `/infill` silently drops prefix beyond ~3/4 of it."""
 
 
 @runtime_checkable

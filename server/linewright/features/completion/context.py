@@ -60,7 +60,7 @@ class CompletionContext:
     @property
     def line_prefix(self) -> str:
         """The cursor's line up to the cursor."""
-        return self.prefix.rsplit("\n", 1)[-1]
+        return self.prefix[self.prefix.rfind("\n") + 1 :]  # O(line), not O(prefix)
 
     @property
     def line_suffix(self) -> str:
@@ -132,6 +132,9 @@ AROUND_AFTER = 500
 """Characters before and after the cursor that extra-context chunks are compared with."""
 EXTRA_CANDIDATES = 8
 """Most extra-context chunks offered to the prompt (it keeps what fits its budget)."""
+IMPORT_SCAN_BYTES = 16384
+"""Imports are looked for in the file's first 16 KiB: the query's cost grows with the range,
+and the anchors' share of the prompt holds a few dozen import lines at most."""
 
 
 def from_document(
@@ -218,17 +221,19 @@ def enclosing_definitions(ctx: CompletionContext) -> list[Definition]:
 def anchors(ctx: CompletionContext, definitions: list[Definition]) -> list[Anchor]:
     """Top-level imports and the headers of `definitions` that end above the cursor's line.
 
-    Imports count when they start a line (column 0): an import inside a function or under
-    `if TYPE_CHECKING:` means little without its block. A header ends at its last
+    Imports count when they start a line (column 0) in the first `IMPORT_SCAN_BYTES`: an
+    import inside a function or under `if TYPE_CHECKING:` means little without its block.
+    A header ends at its last
     code token before the body, so a Python body on the next line is not part of it.
     """
     spec = _spec(ctx)
     if spec is None:
         return []
     limit = _cursor_line_byte(ctx)
+    scan = (0, min(limit, IMPORT_SCAN_BYTES))
     found = [
         Anchor(node.start_byte, node.end_byte, "import")
-        for node in captured(ctx.tree, spec, "lw.import", byte_range=(0, limit), max_start_depth=3)
+        for node in captured(ctx.tree, spec, "lw.import", byte_range=scan, max_start_depth=3)
         if node.start_point[1] == 0 and node.end_byte <= limit
     ]
     for definition in definitions:

@@ -1,34 +1,29 @@
 """The prompt for one completion: windows around the cursor, token healing, the request.
 
 Pure functions of a `CompletionContext`; the backend's capabilities arrive as plain values.
-Decisions, by name (the tests and the README refer to them):
+Decisions, by name:
 
-- **Estimated token budgets.** Windows are sized in tokens (`prefix_tokens`, `suffix_tokens`,
-  `extra_tokens`) but counted in UTF-8 bytes with a bytes-per-token ratio that `TokenRatio`
-  measures once per backend and model with `/tokenize` on a fixed code sample. Tokenizing
-  every prompt would add a round trip per keystroke, more than the whole pipeline costs.
-  Bytes rather than characters because byte-level tokenizers see bytes: the ratio holds
-  for non-ASCII text too. The budgets shrink together to fit the model's context.
-- **Whole lines.** Windows start and end at line boundaries and always keep the cursor's
-  whole line; only the `prefix_chars`/`suffix_chars` caps cut a line, when that line
-  alone is longer than the cap (minified code).
-- **Anchors.** When the prefix window leaves out the top-level imports or the header of a
-  definition around the cursor, those lines are put back above it, in file order, each
-  gap marked by an elision comment (`# ...`, `// ...`) indented like the line after it.
-  Anchors take at most `ANCHOR_SHARE` of the prefix budget: headers first (innermost
-  first), then imports. FIM and prefix-only models get the same prefix: a comment is
-  inert in every language (a bare `...` is code in Python), and both kinds of model have
-  seen elided code in comments. llama.cpp's `/infill` cuts the prefix from the front beyond
-  3/4 of its batch size: keep `prefix_tokens` under that or the anchors are what it cuts.
-- **Token healing** (prefix-only models, see `healing_text`).
-- **Extra context in ring order.** The most similar chunks that fit `extra_tokens` are
-  sent in the order they entered the ring, so the prompt's head only changes when the
-  chosen set does and the server's prompt cache stays warm.
-- **Stops per language.** One line: "\\n". Several: two blank lines, plus the start of a
-  new top-level definition when the cursor is inside one (`TOP_LEVEL_STOPS`); at most
-  three, as OpenAI-compatible servers keep four and the FIM template's end token needs one.
-- **Candidates** (`n`): `candidates` when the backend supports several and the temperature
-  is above 0; greedy decoding would answer the same text n times.
+- **Estimated token budgets.** Windows are sized in tokens but counted in UTF-8 bytes with
+  a bytes-per-token ratio `TokenRatio` measures once per backend and model (`/tokenize` of
+  a fixed sample): a tokenize round trip per keystroke would cost more than the pipeline.
+  Bytes, as byte-level tokenizers see them, keep the ratio right for non-ASCII text. The
+  budgets shrink to fit the model's context and, for `/infill`, llama.cpp's batch limits.
+- **Whole lines.** Windows start and end at line boundaries and keep the cursor's whole
+  line; only `prefix_chars`/`suffix_chars` cut a line longer than the cap (minified code).
+- **Anchors.** Top-level imports and the headers of the definitions around the cursor that
+  the window leaves out are put back above it in file order, each gap marked by an elision
+  comment (`# ...`) indented like the next line, within `ANCHOR_SHARE` of the budget
+  (headers first, innermost first). FIM and prefix-only models get the same prefix: a
+  comment is inert in every language, where a bare `...` is code in Python.
+- **Token healing** for prefix-only models (`healing_text`).
+- **Extra context in ring order.** The most similar chunks that fit are sent in the order
+  they entered the ring: the prompt's head changes only with the chosen set, so the
+  server's prompt cache stays warm.
+- **Stops per language.** One line: "\\n". Several: two blank lines, plus a new top-level
+  definition when inside one (`TOP_LEVEL_STOPS`); at most three, as OpenAI-compatible
+  servers keep four and the FIM template's end token needs one.
+- **Candidates.** `n` > 1 only where the backend supports it and the temperature is above
+  0: greedy decoding answers the same text n times.
 """
 
 from __future__ import annotations
@@ -86,12 +81,7 @@ class Point:
     x: float = 0.0
 
     def distance_to(self, other: "Point") -> float:
-        return ((self.x - other.x) ** 2) ** 0.5  # straight line
-
-
-def load(path: str) -> list[Point]:
-    with open(os.path.expanduser(path), encoding="utf-8") as handle:
-        return [Point(float(line)) for line in handle if line.strip()]
+        return abs(self.x - other.x)  # on a line
 
 
 static int count_words(const char *text) {
@@ -135,13 +125,21 @@ def budget(
     fim: bool,
     bytes_per_token: float = DEFAULT_BYTES_PER_TOKEN,
     n_ctx: int | None = None,
+    n_batch: int | None = None,
 ) -> Budget:
-    """Token budgets -> byte budgets, scaled down together to fit `n_ctx` with the answer."""
-    tokens = [
-        settings.prefix_tokens,
-        settings.suffix_tokens if fim else 0,
-        settings.extra_tokens if settings.extra_context else 0,
-    ]
+    """Token budgets -> byte budgets, scaled down together to fit `n_ctx` with the answer.
+
+    `n_batch` is llama.cpp's batch size when `/infill` builds the prompt: it keeps at most
+    3/4 of a batch of prefix and 1/4 (less 2) of suffix, dropping the head of the prefix,
+    where the anchors are, so the budgets stay inside those limits.
+    """
+    prefix_tokens = settings.prefix_tokens
+    suffix_tokens = settings.suffix_tokens if fim else 0
+    if fim and n_batch:
+        prefix_tokens = min(prefix_tokens, 3 * (n_batch // 4) - CONTEXT_OVERHEAD_TOKENS)
+        suffix_tokens = min(suffix_tokens, max(0, n_batch // 4 - 2))
+    tokens = [max(0, prefix_tokens), suffix_tokens]
+    tokens.append(settings.extra_tokens if settings.extra_context else 0)
     total = sum(tokens)
     if n_ctx and total:
         room = max(0, n_ctx - settings.max_tokens - CONTEXT_OVERHEAD_TOKENS)
@@ -253,7 +251,7 @@ def _join(data: bytes, spans: list[tuple[int, int]], marker: str | None) -> str:
     for i, (start, end) in enumerate(spans):
         text = data[start:end].decode("utf-8", "surrogatepass")
         gap = data[spans[i - 1][1] : start] if i else b""
-        if gap and not gap.strip() and len(gap) <= GAP_ALLOWANCE:
+        if gap and len(gap) <= GAP_ALLOWANCE and not gap.strip():
             parts.append(gap.decode())
         elif gap and marker is not None:
             indent = text[: len(text) - len(text.lstrip(" \t"))]
@@ -274,9 +272,13 @@ def build_prompt(
     fim: bool,
     bytes_per_token: float = DEFAULT_BYTES_PER_TOKEN,
     n_ctx: int | None = None,
+    n_batch: int | None = None,
 ) -> Prompt:
-    """Windows by token budget (anchors kept), extra context, healing for prefix-only models."""
-    sizes = budget(settings, fim=fim, bytes_per_token=bytes_per_token, n_ctx=n_ctx)
+    """Windows by token budget (anchors kept), extra context, healing for prefix-only models.
+
+    `n_ctx` and `n_batch` are the server's context and batch sizes when known (see `budget`).
+    """
+    sizes = budget(settings, fim=fim, bytes_per_token=bytes_per_token, n_ctx=n_ctx, n_batch=n_batch)
     definitions = enclosing_definitions(ctx)
     prefix = windowed_prefix(ctx, sizes.prefix, settings.prefix_chars, definitions)
     heal = "" if fim else healing_text(ctx.line_prefix)
