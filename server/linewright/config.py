@@ -181,17 +181,20 @@ class FlagSettings:
         minimum=0,
     )
     min_score: float = setting(
-        0.5, "Flag lines whose anomaly score (0..1) is at least this.", minimum=0.0, maximum=1.0
+        0.8,
+        "Flag lines whose anomaly score (0..1) is at least this (0.8: about 15% of lines).",
+        minimum=0.0,
+        maximum=1.0,
     )
     warning_score: float = setting(
-        0.75,
+        0.9,
         "Flags scoring at least this are Warnings, the others Information.",
         minimum=0.0,
         maximum=1.0,
     )
     top_logprobs: int = setting(
         50,
-        "Alternatives per token asked of the model when scoring a line.",
+        "Alternatives per token asked of the model (backends that cannot score lines use them).",
         minimum=1,
         maximum=200,
     )

@@ -239,8 +239,11 @@ async def model_figures(tmp: pathlib.Path, prompts: int, rounds: int) -> dict[st
     first = Bench.open(text, slots, on(backend, folder))
     figures["miss_ms"] = round((await first.request(slots[3]))[0], 1)
     figures["memory_hit_ms"] = round((await first.request(slots[3]))[0], 2)
+    await first.request(slots[5])
     await first.ls.runtime.completion.aclose()
     second = Bench.open(text, slots, on(backend, folder))  # a restart: memory is empty
+    # its first request also measures the tokenizer once (a backend call): not a pure hit
+    figures["restart_first_hit_ms"] = round((await second.request(slots[5]))[0], 2)
     figures["disk_hit_ms"] = round((await second.request(slots[3]))[0], 2)
     await runtime.aclose()
     return figures

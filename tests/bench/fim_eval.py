@@ -3,6 +3,7 @@
 Usage:
   python tests/bench/fim_eval.py [--data FILE] [--limit N] [--backend KIND] [--url URL]
       [--model NAME] [--threads N] [--keep-stops] [--overshoot N] [--perf-lines N]
+      [--dump FILE]
 
 Each task becomes a `Document` of prompt + suffix with the cursor at the end of the prompt
 (column 0 of the next line in the single-line set) and an explicitly invoked trigger; the
@@ -17,9 +18,12 @@ then `--overshoot` characters of the real text that follows it; "exact" is then 
 of tasks where post-processing recovers the middle exactly. Other backends: embedded
 (default: SmolLM2-135M, fetched on first use), llamacpp, openai, ollama (`--url`, `--model`).
 
-Prints one JSON object: per method pass@1, exact match, share suppressed and share of shown
-suggestions that break the parse; the feature's post-processing time per candidate; and
-with `--perf-lines`, post-processing time on a file of that many lines.
+Prints one JSON object: per method pass@1, exact match, share suppressed, and among the
+shown suggestions the share that break the parse (the file holds more ERROR/MISSING nodes
+with the suggestion than without it) and the share whose file does not parse as cleanly as
+the true file; the feature's post-processing time per candidate; and with `--perf-lines`,
+post-processing time on a file of that many lines. `--dump FILE` writes each task's
+completed middles (per method) as JSON lines, to look at what the model did.
 """
 
 from __future__ import annotations
@@ -114,12 +118,15 @@ def score(results: list[Result], timeout_s: float, workers: int) -> dict[str, ob
         shown = [(r, r.files[method]) for r in results if r.files[method] is not None]
         passes = sum(passed[program(r.task, f)] for r, f in shown if f is not None)
         exact = sum(f == r.task.truth for r, f in shown)
-        breaks = sum(python_errors(f or "") > python_errors(r.task.truth) for r, f in shown)
+        errors = [(python_errors(f or ""), r) for r, f in shown]
+        breaks = sum(count > python_errors(r.task.document) for count, r in errors)
+        broken = sum(count > python_errors(r.task.truth) for count, r in errors)
         out[method] = {
             "pass@1": round(passes / total, 4),
             "exact": round(exact / total, 4),
             "suppressed": round(1 - len(shown) / total, 4),
             "breaks_parse_of_shown": round(breaks / (len(shown) or 1), 4),
+            "not_parsing_like_truth_of_shown": round(broken / (len(shown) or 1), 4),
         }
     out["by_mode"] = by_mode(results, passed)
     return out
@@ -138,6 +145,16 @@ def by_mode(results: list[Result], passed: dict[str, bool]) -> dict[str, dict[st
             "exact": round(sum(f == r.task.truth for r, f in shown) / count, 4),
         }
     return out
+
+
+def dump_row(result: Result) -> dict[str, object]:
+    """One task's outcome: the true middle and what each method would insert there."""
+    task = result.task
+    middles = {
+        method: None if text is None else text[len(task.prompt) :].removesuffix(task.suffix)
+        for method, text in result.files.items()
+    }
+    return {"task_id": task.task_id, "mode": result.mode, "middle": task.middle, **middles}
 
 
 def settings_for(args: argparse.Namespace) -> Settings:
@@ -195,6 +212,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per test run")
     parser.add_argument("--workers", type=int, default=2, help="test runs in parallel")
     parser.add_argument("--perf-lines", type=int, default=0, help="also time a file this long")
+    parser.add_argument("--dump", type=pathlib.Path, default=None, help="per-task JSON lines")
     args = parser.parse_args()
     tasks = load_tasks(args.data, args.limit)
     started = time.perf_counter()
@@ -211,6 +229,8 @@ def main() -> None:
     }
     if args.perf_lines:
         report["big_file"] = big_file_timing(tasks, args.perf_lines)
+    if args.dump:
+        args.dump.write_text("".join(json.dumps(dump_row(r)) + "\n" for r in results))
     print(json.dumps(report, indent=1))
 
 

@@ -16,9 +16,7 @@ from typing import Any
 import pytest
 
 from linewright.core.telemetry import FILE_NAME, load_events
-from tests.editors.conftest import ROOT
-
-pynvim = pytest.importorskip("pynvim")
+from tests.editors.conftest import ROOT, missing
 
 TIMEOUT_S = 120.0
 SETUP = """
@@ -42,6 +40,10 @@ IDLE = "next(require('linewright').client().requests) == nil"
 @pytest.fixture
 def nvim(nvim_binary: str, state_dir: pathlib.Path) -> Iterator[Any]:
     """A Neovim child with a 100x30 UI attached (a headless one never shows a menu)."""
+    try:
+        import pynvim
+    except ImportError:
+        missing("pynvim not installed: pip install -e '.[dev]'")
     session = pynvim.attach("child", argv=[nvim_binary, "--embed", "--headless", "--clean"])
     session.ui_attach(100, 30, rgb=True, ext_linegrid=True)
     yield session

@@ -6,66 +6,16 @@ from __future__ import annotations
 import json
 import logging
 import pathlib
-import random
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from linewright.config import FilterSettings
-from linewright.features.filtering import SAVE_EVERY, SuggestionFilter, store
+from linewright.features.filtering import SuggestionFilter, store
 from linewright.features.filtering.features import record_time
 from linewright.features.filtering.offline import replay
 from linewright.features.filtering.store import FilterState
-
-
-@dataclass(frozen=True)
-class Cursor:
-    prefix: str
-    suffix: str = ""
-
-
-@dataclass(frozen=True)
-class Offered:
-    id: str
-    text: str
-    mean_logprob: float | None = -0.5
-
-
-class Fixed(random.Random):
-    def __init__(self, value: float) -> None:
-        super().__init__()
-        self.value = value
-
-    def random(self) -> float:
-        return self.value
-
-
-def state_with(stage1_bias: float, stage2_bias: float) -> FilterState:
-    """A state whose models answer (nearly) the same probability for every input."""
-    state = store.load_prior()
-    for model, bias in ((state.stage1, stage1_bias), (state.stage2, stage2_bias)):
-        model.weights = [0.0] * len(model.weights)
-        model.bias = bias
-        model.precision = [1e6] * len(model.precision)
-    return state
-
-
-def make(
-    state: FilterState | None = None,
-    folder: pathlib.Path | None = None,
-    rng: random.Random | None = None,
-    **settings: object,
-) -> SuggestionFilter:
-    config = FilterSettings(**{"exploration_rate": 0.0, **settings})  # type: ignore[arg-type]
-    return SuggestionFilter(lambda: config, folder, rng=rng or Fixed(0.5), state=state)
-
-
-def warm_up(filt: SuggestionFilter, n: int) -> None:
-    """`n` automatic requests shown (so the hide share allows hiding)."""
-    for i in range(n):
-        check = filt.check(Cursor(f"w{i} = "), invoked=False)
-        assert filt.hide(check, [Offered(f"warm{i}", "1")])
+from tests.unit.filter_support import Cursor, Fixed, Offered, make, state_with, warm_up
 
 
 def hopeless() -> FilterState:
@@ -238,58 +188,6 @@ def test_stage_two_errors_are_contained(caplog: pytest.LogCaptureFixture) -> Non
     assert "stage 2 failed" in caplog.text
 
 
-def test_learned_state_is_saved_and_reloaded(tmp_path: pathlib.Path) -> None:
-    filt = make(state_with(-1.0, -1.0), folder=tmp_path, aggressiveness=0.0)
-    for i in range(SAVE_EVERY):
-        check = filt.check(Cursor(f"x{i} = "), invoked=False)
-        filt.hide(check, [Offered(f"s{i}", "1")])
-        filt.observe(f"s{i}", "accepted")
-    on_disk = store.load(tmp_path)
-    assert on_disk.counters.learned == SAVE_EVERY
-    assert on_disk.stage2.bias == pytest.approx(filt.state.stage2.bias, abs=1e-5)
-    assert make(folder=tmp_path).state.counters.learned == SAVE_EVERY
-
-
-def test_close_writes_what_is_unsaved(tmp_path: pathlib.Path) -> None:
-    filt = make(state_with(-1.0, -1.0), folder=tmp_path, aggressiveness=0.0)
-    check = filt.check(Cursor("x = "), invoked=False)
-    filt.hide(check, [Offered("a", "1")])
-    filt.observe("a", "rejected")
-    assert not (tmp_path / store.STATE_FILE).exists()
-    filt.close()
-    assert store.load(tmp_path).counters.learned == 1
-
-
-def test_a_reset_elsewhere_is_adopted_not_overwritten(tmp_path: pathlib.Path) -> None:
-    filt = make(folder=tmp_path, aggressiveness=0.0)
-    filt.state.counters.learned = 5
-    filt.save()
-    fresh = store.reset(tmp_path)  # `linewright filter --reset` from another process
-    filt.save()
-    assert filt.state.token == fresh.token and filt.state.counters.learned == 0
-    assert store.load(tmp_path).counters.learned == 0
-
-
-def test_reset_forgets_what_was_learned(tmp_path: pathlib.Path) -> None:
-    filt = make(state_with(2.0, 2.0), folder=tmp_path)
-    filt.reset()
-    assert filt.state.stage2.bias == store.load_prior().stage2.bias
-    assert store.load(tmp_path).token == filt.state.token
-
-
-def test_an_unwritable_folder_is_logged_and_given_up(
-    tmp_path: pathlib.Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    blocker = tmp_path / "file"
-    blocker.write_text("")
-    filt = make(folder=blocker / "filter")
-    filt.state.counters.learned = 1
-    with caplog.at_level(logging.WARNING):
-        filt.save()
-        filt.save()
-    assert caplog.text.count("cannot save") == 1
-
-
 def test_the_offline_replay_computes_what_the_live_filter_does() -> None:
     records: list[dict[str, Any]] = [
         {"user_id": 1, "time": "2022-08-08T16:05:32.5Z", "accepted": True,
@@ -320,3 +218,13 @@ def test_the_offline_replay_computes_what_the_live_filter_does() -> None:
 def test_prior_file_is_plain_json() -> None:
     text = (pathlib.Path(store.__file__).parent / store.PRIOR_FILE).read_text()
     assert json.loads(text)["format"] == store.FORMAT
+
+
+def test_what_is_shown_anyway_is_never_empty() -> None:
+    filt = make(unsure(), rng=Fixed(0.0), max_hide_share=1.0, exploration_rate=0.5)
+    check = filt.check(Cursor("x = "), invoked=False)
+    shown = filt.hide(check, [Offered("a", "  "), Offered("b", "1")])
+    assert shown == [Offered("b", "1")]  # explored: the model's hide is undone, not the rule's
+    nothing = make(doubtful(), rng=Fixed(0.0), max_hide_share=0.0)
+    check = nothing.check(Cursor("x = "), invoked=False)
+    assert nothing.hide(check, [Offered("c", " ")]) == []

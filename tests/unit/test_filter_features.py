@@ -18,6 +18,7 @@ from linewright.features.filtering.features import (
     candidate_from_record,
     char_class,
     context_features,
+    record_time,
     similarity,
     situation_from_record,
     situation_of,
@@ -184,3 +185,18 @@ def test_vectors_match_their_names() -> None:
     assert len(context_features(situation)) == len(CONTEXT_NAMES)
     assert len(suggestion_features(situation, Candidate("b = 2"))) == len(SUGGESTION_NAMES)
     assert len(set(CONTEXT_NAMES + SUGGESTION_NAMES)) == len(CONTEXT_NAMES + SUGGESTION_NAMES)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        pytest.param("2022-08-11T18:13:53.1Z", 1660241633.1, id="one-digit-fraction"),
+        pytest.param("2022-08-11T18:13:53.123456789Z", 1660241633.123456, id="nanoseconds"),
+        pytest.param("2022-08-11T18:13:53Z", 1660241633.0, id="no-fraction"),
+        pytest.param("2022-08-11T18:13:53", 1660241633.0, id="unmarked-is-utc"),
+        pytest.param("2022-08-11T20:13:53.5+02:00", 1660241633.5, id="offset"),
+        pytest.param(1660241633.25, 1660241633.25, id="epoch"),
+    ],
+)
+def test_record_time(value: object, seconds: float) -> None:
+    assert record_time({"time": value}) == pytest.approx(seconds)

@@ -22,6 +22,7 @@ from linewright.core.telemetry import Event
 from linewright.features.completion import CompletionContext, CompletionFeature, Trigger
 from linewright.features.filtering import SuggestionFilter, report, store
 from linewright.features.filtering.store import FilterState
+from tests.unit.filter_support import state_with
 
 
 @dataclass
@@ -45,15 +46,6 @@ class Backend:
 
     async def aclose(self) -> None:
         return None
-
-
-def state_with(stage1_bias: float, stage2_bias: float) -> FilterState:
-    state = store.load_prior()
-    for model, bias in ((state.stage1, stage1_bias), (state.stage2, stage2_bias)):
-        model.weights = [0.0] * len(model.weights)
-        model.bias = bias
-        model.precision = [1e6] * len(model.precision)
-    return state
 
 
 def ctx(prefix: str, trigger: Trigger = Trigger.AUTOMATIC) -> CompletionContext:

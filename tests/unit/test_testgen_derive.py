@@ -76,7 +76,7 @@ def test_pools_put_the_functions_own_literals_first() -> None:
     ],
 )
 def test_docstring_examples(docstring: str, expected: list[Any]) -> None:
-    assert derive.docstring_examples(docstring, "f") == expected
+    assert values.docstring_examples(docstring, "f") == expected
 
 
 def test_cases_start_with_the_docstring_examples(tmp_path: pathlib.Path) -> None:

@@ -17,79 +17,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 from lsprotocol import types
 
 from linewright.core import paths
-from linewright.core.positions import utf16_len, utf16_to_index
 from linewright.features.anomalies import AnomalyFeature, Flag, Snapshot
-from linewright.features.anomalies.sarif import message
 from linewright.features.anomalies.store import IgnoreList, LineCache
+from linewright.lsp.flag_convert import (
+    IGNORE_COMMAND,
+    SOURCE,
+    ScanProgress,
+    code_actions,
+    to_diagnostic,
+)
 from linewright.lsp.server import LinewrightServer
 
 log = logging.getLogger(__name__)
 
-SOURCE = "linewright"
-CODE = "line-anomaly"
-IGNORE_COMMAND = "linewright.flag.ignore"
-SEVERITY = {"warning": types.DiagnosticSeverity.Warning}
 RETRY_S = 10.0
 """After a backend failure, the document is scanned once more this much later."""
-
-
-def to_diagnostic(flag: Flag, line_text: str) -> types.Diagnostic:
-    """One flag as an LSP diagnostic (UTF-16 columns); `data` feeds the code actions."""
-    start = types.Position(line=flag.line, character=utf16_len(line_text[: flag.start]))
-    end = types.Position(line=flag.line, character=utf16_len(line_text[: flag.end]))
-    return types.Diagnostic(
-        range=types.Range(start=start, end=end),
-        message=message(flag),
-        severity=SEVERITY.get(flag.severity, types.DiagnosticSeverity.Information),
-        source=SOURCE,
-        code=CODE,
-        data={"original": flag.original, "alternative": flag.alternative, "score": flag.score},
-    )
-
-
-def code_actions(uri: str, line_text: str, diagnostic: types.Diagnostic) -> list[types.CodeAction]:
-    """Replace / ignore for one of our diagnostics, if its line still holds the flagged code."""
-    data = diagnostic.data
-    if diagnostic.source != SOURCE or not isinstance(data, dict):
-        return []
-    original, alternative = data.get("original"), data.get("alternative")
-    r = diagnostic.range
-    start = utf16_to_index(line_text, r.start.character)
-    if (
-        not isinstance(original, str)
-        or line_text[start : utf16_to_index(line_text, r.end.character)] != original
-    ):
-        return []
-    actions = []
-    if isinstance(alternative, str) and alternative:
-        edit = types.WorkspaceEdit(changes={uri: [types.TextEdit(range=r, new_text=alternative)]})
-        actions.append(
-            types.CodeAction(
-                title=f"Replace with the model's line: {alternative}",
-                kind=types.CodeActionKind.QuickFix,
-                diagnostics=[diagnostic],
-                edit=edit,
-            )
-        )
-    ignore = types.Command(
-        title="Ignore this line", command=IGNORE_COMMAND, arguments=[uri, original]
-    )
-    actions.append(
-        types.CodeAction(
-            title="Ignore this line (Linewright)",
-            kind=types.CodeActionKind.QuickFix,
-            diagnostics=[diagnostic],
-            command=ignore,
-        )
-    )
-    return actions
 
 
 class FlagDiagnostics:
@@ -176,19 +124,20 @@ class FlagDiagnostics:
         if doc is None or self._finished.get(uri) == doc.version:
             return
         snap = Snapshot.of(doc)
-        token = await self._begin(snap)
-        cancelled = self._progress_cancelled(token)
+        progress = ScanProgress(self.ls)
+        await progress.begin(snap.path.name)
+        cancelled = progress.cancelled()
         summary = "stopped"
         try:
             result = await self.feature.scan(
                 snap,
-                progress=lambda done, total: self._progress(token, done, total),
+                progress=progress.report,
                 flags_so_far=lambda flags: self._report(snap, flags),
                 should_stop=lambda: cancelled() or not self._current(snap),
             )
             summary = f"{len(result.flags)} flagged of {result.judged} lines"
         finally:
-            self._end(token, summary)
+            progress.end(summary)
         if self._current(snap):
             self._report(snap, result.flags)
             if not result.stopped or cancelled():
@@ -196,7 +145,8 @@ class FlagDiagnostics:
         if result.error:
             label = self.ls.runtime.backend_label()
             text = f"Linewright: line flags: {label} failed: {result.error}"
-            self.ls.warn_once_a_minute("flag", text)
+            # the key completion uses too: one backend failure, one message
+            self.ls.warn_once_a_minute("backend", text)
             if self._current(snap) and self._retried.get(uri) != snap.version:
                 self._retried[uri] = snap.version  # once per version: a restarting backend
                 self.schedule(uri, RETRY_S)
@@ -249,44 +199,6 @@ class FlagDiagnostics:
             kept = [f for f in flags if not self.ignores.contains(path, f.original)]
             self._report(Snapshot.of(doc), kept)
 
-    # -- $/progress ----------------------------------------------------------------------
-
-    async def _begin(self, snap: Snapshot) -> str | None:
-        caps = self.ls.protocol.client_capabilities
-        if not (caps and caps.window and caps.window.work_done_progress):
-            return None
-        token = f"linewright-flag-{uuid.uuid4().hex[:8]}"
-        try:
-            await self.ls.work_done_progress.create_async(token)
-        except Exception:  # the client refused the token: no progress UI, not an error
-            log.debug("client refused a progress token", exc_info=True)
-            return None
-        begin = types.WorkDoneProgressBegin(
-            title="Linewright: checking lines",
-            message=snap.path.name,
-            percentage=0,
-            cancellable=True,
-        )
-        self.ls.work_done_progress.begin(token, begin)
-        return token
-
-    def _progress_cancelled(self, token: str | None) -> Callable[[], bool]:
-        future = self.ls.work_done_progress.tokens.get(token) if token else None
-        return lambda: future is not None and future.cancelled()
-
-    def _progress(self, token: str | None, done: int, total: int) -> None:
-        if token is not None:
-            percentage = 100 * done // max(total, 1)
-            report = types.WorkDoneProgressReport(
-                message=f"{done}/{total} lines", percentage=percentage
-            )
-            self.ls.work_done_progress.report(token, report)
-
-    def _end(self, token: str | None, text: str) -> None:
-        if token is not None:
-            self.ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=text))
-            self.ls.work_done_progress.tokens.pop(token, None)
-
 
 def _chain(
     server: LinewrightServer, method: str, hook: Callable[[Any], None], *, before: bool = False
@@ -325,7 +237,11 @@ def _chain(
 def register(server: LinewrightServer) -> None:
     """Attach the diagnostics handlers to `server` (after `documents.register`)."""
     state = FlagDiagnostics(server)
+    _register_document_events(server, state)
+    _register_requests(server, state)
 
+
+def _register_document_events(server: LinewrightServer, state: FlagDiagnostics) -> None:
     def idle_s() -> float:
         return server.settings.flag.idle_ms / 1000
 
@@ -344,12 +260,13 @@ def register(server: LinewrightServer) -> None:
         """Saved: scan now (unchanged lines come from the cache)."""
         state.schedule(params.text_document.uri, 0)
 
-    @server.feature(
-        types.TEXT_DOCUMENT_DIAGNOSTIC,
-        types.DiagnosticOptions(
-            identifier=SOURCE, inter_file_dependencies=False, workspace_diagnostics=False
-        ),
+
+def _register_requests(server: LinewrightServer, state: FlagDiagnostics) -> None:
+    options = types.DiagnosticOptions(
+        identifier=SOURCE, inter_file_dependencies=False, workspace_diagnostics=False
     )
+
+    @server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC, options)
     async def diagnostic(
         ls: LinewrightServer, params: types.DocumentDiagnosticParams
     ) -> types.RelatedFullDocumentDiagnosticReport:

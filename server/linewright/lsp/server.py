@@ -21,8 +21,8 @@ from linewright import __version__
 from linewright.config import Settings
 from linewright.core.documents import DocumentStore
 from linewright.core.ratelimit import RateLimiter
-from linewright.features.completion.neighbors import NeighborRing
 from linewright.core.telemetry import TelemetryStore, default_path
+from linewright.features.completion.neighbors import NeighborRing
 from linewright.features.telemetry import SuggestionTelemetry
 from linewright.lsp.progress import ProgressReporter
 from linewright.lsp.protocol import LinewrightProtocol, client_supports_inline

@@ -127,10 +127,11 @@ def register(server: LinewrightServer) -> None:
         ls.telemetry.close()
 
     @server.command(STATS_COMMAND)
-    def stats(ls: LinewrightServer, *_: object) -> dict[str, Any]:
+    async def stats(ls: LinewrightServer, *_: object) -> dict[str, Any]:
         """The acceptance summary of every stored session, as text and as JSON."""
         path = telemetry.default_path()
-        summary = telemetry.summarize(telemetry.load_events(path))
+        events = await asyncio.to_thread(telemetry.load_events, path)  # up to maxEvents rows
+        summary = telemetry.summarize(events)
         return {
             "text": telemetry.format_summary(summary),
             "summary": summary.to_json(),

@@ -11,6 +11,7 @@ completion never aborts the model load.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import contextlib
 import logging
 import os
@@ -239,7 +240,8 @@ class EmbeddedBackend:
         """The child's capabilities, named `embedded`, with the model file's name."""
         info = await (await self._backend()).info()
         model = self.server.model_file.name if self.server.model_file else info.model
-        return BackendInfo(**{**info.__dict__, "name": self.name, "model": model})
+        n_batch = min(self.server.options.n_batch, self.server.options.n_ctx - 1)
+        return dataclasses.replace(info, name=self.name, model=model, n_batch=n_batch)
 
     async def complete(self, request: CompletionRequest) -> Generation:
         """See `Backend.complete`."""

@@ -175,15 +175,30 @@ class AnomalyFeature:
                     stopped = True
                     break
             if (index + 1) % window == 0 and index + 1 < total:
-                if progress:
-                    progress(index + 1, total)
-                if flags_so_far:
-                    flags_so_far(self._judge(snap, plan.contexts, observations))
+                self._window_done(
+                    index + 1, total, progress, flags_so_far, snap, plan, observations
+                )
         if progress and error is None and not stopped:
             progress(total, total)
         flags = self._judge(snap, plan.contexts, observations)
         observed = [(c, o) for c, o in zip(plan.contexts, observations, strict=True) if o]
         return ScanResult(flags, len(observed), total, error, stopped, observed)
+
+    def _window_done(
+        self,
+        done: int,
+        total: int,
+        progress: Progress | None,
+        flags_so_far: FlagsSoFar | None,
+        snap: Snapshot,
+        plan: _Plan,
+        observations: list[Observation | None],
+    ) -> None:
+        """Progress and the flags so far, after each window of lines."""
+        if progress:
+            progress(done, total)
+        if flags_so_far:
+            flags_so_far(self._judge(snap, plan.contexts, observations))
 
     def _needs_rewrite(self, observation: Observation, ctx: LineContext) -> bool:
         """A flagged line whose model line was never asked (it was not flagged before)."""

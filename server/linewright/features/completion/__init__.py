@@ -237,7 +237,12 @@ class CompletionFeature:
         info = await backend.info()
         ratio = await self._ratio.bytes_per_token(backend, info)
         prompt = build_prompt(
-            ctx, settings, fim=info.supports_fim, bytes_per_token=ratio, n_ctx=info.n_ctx
+            ctx,
+            settings,
+            fim=info.supports_fim,
+            bytes_per_token=ratio,
+            n_ctx=info.n_ctx,
+            n_batch=info.n_batch,
         )
         request = build_request(prompt, mode, settings, supports_n=info.supports_n)
         key = cache_key(info, mode, request)

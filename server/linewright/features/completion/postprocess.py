@@ -127,11 +127,22 @@ def finish(
 
 
 def unheal(text: str, heal: str) -> str:
-    """Remove from the model's text what the document already has (the healed part)."""
+    """Remove from the model's text what the document already has (the healed part).
+
+    `heal` is the tail of the prefix left out of the prompt (see `prompt.healing_text`).
+    Whitespace-only heals are lenient: the model may indent differently. A heal that ends in
+    a partial word must be re-generated exactly (after optional spaces or tabs, never a line
+    break); otherwise the model disagreed with what the user typed and the candidate is
+    dropped ("").
+    """
     if not heal:
         return text
     if text.startswith(heal):
         return text[len(heal) :]
+    word = heal.lstrip(" \t")
+    if word:
+        head = text.lstrip(" \t")
+        return head[len(word) :] if head.startswith(word) else ""
     first, nl, rest = text.partition("\n")
     return first.lstrip(" \t") + nl + rest if first.strip() else text
 

@@ -187,10 +187,12 @@ class SuggestionFilter:
             verdict = guard(
                 reason, self._budget, settings.max_hide_share, settings.exploration_rate, self._rng
             )
-            if verdict.hide:
+            # shown anyway (capped or explored): all but the empty ones
+            kept = [item for item in scored if item[2] != "rule:empty"]
+            if verdict.hide or not kept:
                 self._count(len(scored), len(scored), hidden=True)
                 return []
-            kept, explored = scored, verdict.explored
+            explored = verdict.explored
         self._count(len(scored), len(scored) - len(kept), hidden=False)
         rate = settings.exploration_rate if explored else 0.0
         self.state.counters.explored += int(explored)
@@ -247,14 +249,20 @@ class SuggestionFilter:
             self.save()
 
     def observe_event(self, event: Event) -> None:
-        """`observe` for a telemetry event (`accepted_length`, `survived_chars` if recorded)."""
+        """`observe` for a telemetry event (`accepted_length`, `survived_chars` if recorded).
+
+        Never raises: a telemetry listener must not break the recording of events.
+        """
         details = event.features
-        self.observe(
-            event.suggestion_id,
-            event.outcome,
-            accepted_chars=_count(details.get("accepted_length")),
-            survived_chars=_count(details.get("survived_chars")),
-        )
+        try:
+            self.observe(
+                event.suggestion_id,
+                event.outcome,
+                accepted_chars=_count(details.get("accepted_length")),
+                survived_chars=_count(details.get("survived_chars")),
+            )
+        except Exception:
+            log.exception("suggestion filter: could not learn from %s", event.suggestion_id)
 
     def save(self) -> None:
         """Write the state file, unless someone reset it meanwhile (then adopt theirs)."""

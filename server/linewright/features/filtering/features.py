@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Protocol
 
 TAIL_CHARS = 3000
@@ -138,8 +138,20 @@ def candidate_from_record(record: Mapping[str, Any]) -> Candidate:
 
 
 def record_time(record: Mapping[str, Any]) -> float:
-    """A coderec decision's ISO time in seconds since the epoch."""
-    return datetime.fromisoformat(str(record["time"]).replace("Z", "+00:00")).timestamp()
+    """A coderec decision's time (ISO 8601, UTC when unmarked; or epoch seconds) in seconds.
+
+    Fractions of any length are accepted (Python 3.10's parser wants 3 or 6 digits).
+    """
+    value = record["time"]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    text = str(value).strip().replace("Z", "+00:00")
+    head, dot, rest = text.partition(".")
+    if dot:
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        text = f"{head}.{(rest[:digits] + '000000')[:6]}{rest[digits:]}"
+    stamp = datetime.fromisoformat(text)
+    return (stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def _number(value: Any, default: float) -> float:

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlparse
 
 from linewright.config import TestgenSettings
 from linewright.core.documents import Document
-from linewright.core.errors import BackendError, UnsupportedOperation
+from linewright.core.errors import BackendError, BackendTimeout, UnsupportedOperation
 from linewright.core.llm.types import Backend
 from linewright.core.positions import Position
 from linewright.features.testgen import derive, layout, measure, prompt, render
@@ -35,6 +35,7 @@ from linewright.features.testgen.verify import subject_of, verify
 __all__ = ["TestgenError", "TestgenFeature", "TestgenResult"]
 
 log = logging.getLogger(__name__)
+MIN_TOKENS = 64
 Progress = Callable[[str, int], None]
 """(message, percentage) callback."""
 
@@ -152,53 +153,61 @@ class TestgenFeature:
     async def _ask(
         self, target: Target, settings: TestgenSettings, report: Progress
     ) -> tuple[list[Candidate], list[Dropped], list[str]]:
-        """Model candidates from each prompt variant; a failing backend ends the asking."""
-        backend = self._backend()
-        style = layout.style_example(
-            target.root, layout.destination(target.path, target.module, target.root)
-        )
+        """Model candidates from each prompt variant. A timeout halves the length asked for
+        next; another backend failure ends the asking. Either is noted for the summary."""
+        destination = layout.destination(target.path, target.module, target.root)
+        style = layout.style_example(target.root, destination)
+        ask = _Asking(self._backend(), target, style, settings)
+        planned = prompt.variants(settings.model_requests, style is not None)
         found: list[Candidate] = []
         dropped: list[Dropped] = []
-        try:
-            chat = (await backend.info()).supports_chat
-            for number, variant in enumerate(
-                prompt.variants(settings.model_requests, style is not None)
-            ):
-                report(
-                    f"asking the model ({variant}, {number + 1}/{settings.model_requests})",
-                    20 + 45 * number // max(settings.model_requests, 1),
-                )
-                temperature = 0.0 if number < len(prompt.VARIANTS) else settings.temperature
-                text, chat = await _answer(
-                    backend, target, variant, style, settings, temperature, number, chat
-                )
-                candidates, unusable = parse_answer(text, target, f"model:{variant}")
-                found += candidates
-                dropped += unusable
-        except BackendError as exc:
-            log.warning("testgen: model failed: %s", exc)
-            return found, dropped, [f"The model failed ({exc}); the other tests are still verified"]
-        return found, dropped, []
+        notes: list[str] = []
+        for number, variant in enumerate(planned):
+            percent = 20 + 45 * number // len(planned)
+            report(f"asking the model ({variant}, {number + 1}/{len(planned)})", percent)
+            try:
+                text = await ask.answer(variant, number)
+            except BackendTimeout as exc:
+                ask.tokens //= 2
+                notes = [f"The model timed out ({exc}); shorter answers were asked for"]
+                if ask.tokens < MIN_TOKENS:
+                    break
+                continue
+            except BackendError as exc:
+                log.warning("testgen: model failed: %s", exc)
+                notes = [f"The model failed ({exc}); the other tests are still verified"]
+                break
+            candidates, unusable = parse_answer(text, target, f"model:{variant}")
+            found += candidates
+            dropped += unusable
+        return found, dropped, notes
 
 
-async def _answer(
-    backend: Backend, target: Target, variant: str, style: str | None,
-    settings: TestgenSettings, temperature: float, seed: int, chat: bool,
-) -> tuple[str, bool]:  # fmt: skip
-    """One model answer (chat when the backend has it); returns (text, chat still usable)."""
-    if chat:
-        request = prompt.chat_request(
-            target, variant, style, settings.max_tokens, temperature, seed
-        )
-        try:
-            return (await backend.chat(request)).text, True
-        except UnsupportedOperation:
-            pass
-    request2 = prompt.completion_request(
-        target, variant, style, settings.max_tokens, temperature, seed
-    )
-    answer = await backend.complete(request2)
-    return f"def test_{target.name.strip('_')}" + answer.text, False
+class _Asking:
+    """Asks one backend for tests: chat when it has it (else completion), at a length that
+    shrinks when answers time out."""
+
+    def __init__(
+        self, backend: Backend, target: Target, style: str | None, settings: TestgenSettings
+    ) -> None:
+        self.backend, self.target, self.style, self.settings = backend, target, style, settings
+        self.tokens = settings.max_tokens
+        self.chat: bool | None = None
+
+    async def answer(self, variant: str, number: int) -> str:
+        """The answer text for `variant` (the `number`th request: the seed, and a first
+        request per variant is greedy, repeats sample)."""
+        if self.chat is None:
+            self.chat = (await self.backend.info()).supports_chat
+        temperature = 0.0 if number < len(prompt.VARIANTS) else self.settings.temperature
+        args = (self.target, variant, self.style, self.tokens, temperature, number)
+        if self.chat:
+            try:
+                return (await self.backend.chat(prompt.chat_request(*args))).text
+            except UnsupportedOperation:
+                self.chat = False
+        answer = await self.backend.complete(prompt.completion_request(*args))
+        return f"def test_{self.target.name.strip('_')}" + answer.text
 
 
 async def _derive(

@@ -52,7 +52,9 @@ def cases(target: Target, limit: int) -> tuple[str, list[Case]]:
     deterministic spread over the value pools of every parameter."""
     function = target.function_ast()
     params = _params(function, skip_first=target.kind in ("method", "classmethod"))
-    examples = docstring_examples(target.docstring, target.name, method=bool(target.class_name))
+    examples = values.docstring_examples(
+        target.docstring, target.name, method=bool(target.class_name)
+    )
     examples = [e for e in examples if _fits(e, params)]
     constants = values.constants(function)
     pools = [_pool(p, i, examples, constants) for i, p in enumerate(params)]
@@ -105,48 +107,6 @@ def _params(function: ast.FunctionDef | ast.AsyncFunctionDef, skip_first: bool) 
         for a, d in zip(spec.kwonlyargs, spec.kw_defaults, strict=True)
     ]
     return found
-
-
-def docstring_examples(
-    docstring: str | None, name: str, *, method: bool = False
-) -> list[tuple[list[Any], dict[str, Any]]]:
-    """Literal argument lists of the calls to `name` written in the docstring
-    (`>>> f(1, 2)`, `f([1]) == 3`, `f("a") ➞ True`...)."""
-    found: list[tuple[list[Any], dict[str, Any]]] = []
-    before = r"(?<![\w])" if method else r"(?<![\w.])"
-    for match in re.finditer(before + re.escape(name) + r"\s*\(", docstring or ""):
-        text = docstring or ""
-        end = _closing(text, match.end() - 1)
-        if end is None:
-            continue
-        try:
-            node = ast.parse(text[match.start() : end + 1], mode="eval").body
-            assert isinstance(node, ast.Call)
-            args = [ast.literal_eval(a) for a in node.args]
-            kwargs = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg}
-        except (SyntaxError, ValueError, TypeError, AssertionError, MemoryError, RecursionError):
-            continue
-        if (args, kwargs) not in found:
-            found.append((args, kwargs))
-    return found
-
-
-def _closing(text: str, open_index: int) -> int | None:
-    """Index of the parenthesis closing the one at `open_index` (quotes respected)."""
-    depth, quote = 0, ""
-    for index in range(open_index, min(len(text), open_index + 5000)):
-        char = text[index]
-        if quote:
-            quote = "" if char == quote and text[index - 1] != "\\" else quote
-        elif char in "'\"":
-            quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-            if depth == 0:
-                return index
-    return None
 
 
 def _fits(example: tuple[list[Any], dict[str, Any]], params: list[Param]) -> bool:

@@ -97,3 +97,14 @@ class Verdict:
     coverage: Coverage = field(default_factory=Coverage)
     layers: tuple[str, ...] = ()
     """Sandbox layers that were in force."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-test budgets and per-process resource limits."""
+
+    test_wall_s: float = 5.0
+    test_cpu_s: float = 5.0
+    memory_mb: int = 1024
+    file_mb: int = 16
+    nproc: int = 64

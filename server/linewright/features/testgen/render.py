@@ -91,7 +91,7 @@ def edit_for(target: Target, kept: list[Candidate], path: Path) -> FileEdit:
     """Create `path` with the tests, or extend it; raises `TestgenError` when the existing
     file does not parse (a file that does not parse is never offered)."""
     if not path.exists():
-        text = block(target, kept)
+        text = _parsing(block(target, kept), path)
         return FileEdit(path, True, (Insert(0, 0, text),), text)
     existing = path.read_text(encoding="utf-8")
     try:
@@ -107,12 +107,16 @@ def edit_for(target: Target, kept: list[Candidate], path: Path) -> FileEdit:
     at = _import_line(tree)
     gap = "\n" if any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in tree.body) else "\n\n\n"
     inserts = (Insert(at, 0, "\n".join(missing) + gap), end) if missing else (end,)
-    text = apply(existing, inserts)
+    return FileEdit(path, False, inserts, _parsing(apply(existing, inserts), path))
+
+
+def _parsing(text: str, path: Path) -> str:
+    """`text`, checked once more: a test file that does not parse is never offered."""
     try:
         ast.parse(text)
-    except SyntaxError as exc:  # pragma: no cover - both parts parse on their own
-        raise TestgenError(f"extending {path} would not parse: {exc}") from exc
-    return FileEdit(path, False, inserts, text)
+    except SyntaxError as exc:  # pragma: no cover - every part parsed on its own
+        raise TestgenError(f"the tests for {path} would not parse: {exc}") from exc
+    return text
 
 
 def _appended(existing: str, parts: list[str]) -> str:

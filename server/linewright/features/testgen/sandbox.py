@@ -32,9 +32,21 @@ import signal
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from linewright.features.testgen.records import Limits
+from linewright.features.testgen.runs import (
+    RunResult,
+    absorb,
+    blame,
+    death_reason,
+    events_of,
+    unrun,
+)
+
+__all__ = ["Limits", "RunResult", "Sandbox", "Subject", "child_env", "death_reason", "interpreter"]
 
 CHILD = Path(__file__).parent / "child"
 BOOT = (
@@ -47,14 +59,14 @@ OUT_CAP, ERR_CAP = 16 * 1024 * 1024, 16 * 1024
 
 
 @dataclass(frozen=True)
-class Limits:
-    """Per-test budgets and per-process resource limits."""
+class Folder:
+    """A run's folders. Only `work` is writable from inside (its cwd, HOME and TMPDIR); the
+    runner, the job, the test files and the overlay sit in `tools`, out of the tests' reach,
+    so nothing a test writes can change what a restarted run executes."""
 
-    test_wall_s: float = 5.0
-    test_cpu_s: float = 5.0
-    memory_mb: int = 1024
-    file_mb: int = 16
-    nproc: int = 64
+    work: Path
+    tools: Path
+    tests: Path
 
 
 @dataclass(frozen=True)
@@ -66,23 +78,6 @@ class Subject:
     text: str
     """The editor's text: imported instead of the file on disk when they differ."""
     sys_path: tuple[str, ...]
-
-
-@dataclass
-class RunResult:
-    """What one (possibly restarted) run reported."""
-
-    done: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Per test (or probe case) id: its `done` event; a crash is a `crashed` outcome."""
-    collect_errors: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Per test file: why it did not import."""
-    collected: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Per test file that imported: its `collected` event (it may carry a violation)."""
-    import_error: dict[str, Any] | None = None
-    error: str | None = None
-    layers: tuple[str, ...] = ()
-    missing: tuple[str, ...] = ()
-    stderr: str = ""
 
 
 def interpreter(setting: str, root: Path) -> str:
@@ -137,47 +132,50 @@ class Sandbox:
 
     async def pytest(self, subject: Subject, files: dict[str, str]) -> RunResult:
         """Run the test files (name -> text) with pytest; one `done` event per test."""
-        with self._folder(subject) as (workdir, job):
+        with self._folder(subject) as (folder, job):
             for name, text in files.items():
-                (workdir / name).write_text(text, encoding="utf-8")
-            job.update(mode="pytest", files=sorted(files))
-            return await self._run(job, workdir, units=2 * len(files))
+                (folder.tests / name).write_text(text, encoding="utf-8")
+            job.update(mode="pytest", files=sorted(files), tests=str(folder.tests))
+            return await self._run(job, folder, units=2 * len(files))
 
     async def probe(self, subject: Subject, setup: str, cases: list[tuple[str, str]]) -> RunResult:
         """Evaluate each (id, expression) after `setup`; one `done` event per case."""
-        with self._folder(subject) as (workdir, job):
+        with self._folder(subject) as (folder, job):
             job.update(mode="probe", setup=setup, cases=[{"id": i, "expr": e} for i, e in cases])
-            return await self._run(job, workdir, units=2 * len(cases))
+            return await self._run(job, folder, units=2 * len(cases))
 
     @contextlib.contextmanager
-    def _folder(self, subject: Subject) -> Iterator[tuple[Path, dict[str, Any]]]:
-        workdir = Path(tempfile.mkdtemp(prefix="linewright-testgen-")).resolve()
+    def _folder(self, subject: Subject) -> Iterator[tuple[Folder, dict[str, Any]]]:
+        base = Path(tempfile.mkdtemp(prefix="linewright-testgen-")).resolve()
+        folder = Folder(base / "work", base / "tools", base / "tools" / "tests")
         try:
-            workdir.chmod(0o755)
+            base.chmod(0o755)
+            folder.tests.mkdir(parents=True)
+            folder.work.mkdir()
             shutil.copytree(
-                CHILD, workdir / "_lw" / "lw_child", ignore=shutil.ignore_patterns("__pycache__")
+                CHILD, folder.tools / "lw_child", ignore=shutil.ignore_patterns("__pycache__")
             )
-            (workdir / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
-            yield workdir, self._job(subject, workdir)
+            (folder.tools / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+            yield folder, self._job(subject, folder)
         finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+            shutil.rmtree(base, ignore_errors=True)
 
-    def _job(self, subject: Subject, workdir: Path) -> dict[str, Any]:
+    def _job(self, subject: Subject, folder: Folder) -> dict[str, Any]:
         measure, overlay = str(subject.path), None
         try:
             on_disk = subject.path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             on_disk = None
         if on_disk != subject.text:  # unsaved edits: import the editor's text instead
-            folder = workdir / "_lw" / "overlay"
-            folder.mkdir()
-            measure = str(folder / subject.path.name)
+            (folder.tools / "overlay").mkdir()
+            measure = str(folder.tools / "overlay" / subject.path.name)
             Path(measure).write_text(subject.text, encoding="utf-8")
             package = str(subject.path.parent) if subject.path.stem == "__init__" else None
             overlay = {"module": subject.module, "path": measure, "package_dir": package}
         extra = _fallback_paths()
         job: dict[str, Any] = {
-            "workdir": str(workdir),
+            "workdir": str(folder.work),
+            "tools": str(folder.tools),
             "home": str(Path.home()),
             "module": subject.module,
             "measure": measure,
@@ -197,40 +195,42 @@ class Sandbox:
             job["layers"] = list(self.layers)
         return job
 
-    async def _run(self, job: dict[str, Any], workdir: Path, units: int) -> RunResult:
+    async def _run(self, job: dict[str, Any], folder: Folder, units: int) -> RunResult:
         """Run, and restart past a crash without what was reported (the culprit blamed)."""
         result = RunResult()
         job["skip"] = []
         for _ in range(MAX_RESTARTS + 1):
             budget = 30 + (units + 4) * (self.limits.test_wall_s + 1)
             job["limits"]["cpu_total_s"] = int(budget)
-            events, status, timed_out = await self._once(job, workdir, budget, result)
-            culprit, violations = _absorb(result, events)
+            events, status, timed_out = await self._once(job, folder, budget, result)
+            culprit, violations = absorb(result, events)
             if any(e.get("event") == "finished" for e in events):
-                unrun = _unrun(result, job)
-                if not unrun:
+                left = unrun(result, job)
+                if not left:
                     return result
-                job["files"] = unrun  # pytest stopped early (an internal error): go on
+                job["files"] = left  # pytest stopped early (an internal error): go on
                 job["skip"] = sorted(result.done)
                 continue
             blamed = violations.get(culprit) if culprit is not None else None
             reason = blamed or death_reason(status, timed_out, self.limits)
             if culprit is None or culprit in ("import", "setup"):
+                last = result.stderr.strip().splitlines()[-1:] or [""]
                 result.error = f"the test process stopped before any test ran: {reason[1]}"
+                result.error += f" ({last[0][:300]})" if last[0] else ""
                 return result
-            _blame(result, job, culprit, reason)
+            blame(result, job, culprit, reason)
             job["skip"] = sorted(result.done)
         result.error = "the test process crashed too often; the remaining tests were not run"
         return result
 
     async def _once(
-        self, job: dict[str, Any], workdir: Path, budget: float, result: RunResult
+        self, job: dict[str, Any], folder: Folder, budget: float, result: RunResult
     ) -> tuple[list[dict[str, Any]], int, bool]:
-        job_path = workdir / "_lw" / "job.json"
+        job_path = folder.tools / "job.json"
         job_path.write_text(json.dumps(job), encoding="utf-8")
         process = await asyncio.create_subprocess_exec(
-            self.python, "-c", BOOT, str(workdir / "_lw"), str(job_path),
-            cwd=workdir, env=child_env(workdir), stdin=asyncio.subprocess.DEVNULL,
+            self.python, "-c", BOOT, str(folder.tools), str(job_path),
+            cwd=folder.work, env=child_env(folder.work), stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True,
         )  # fmt: skip
         out, err = bytearray(), bytearray()
@@ -253,7 +253,7 @@ class Sandbox:
                 reader.cancel()
             raise
         result.stderr = err.decode("utf-8", "replace")
-        return _events(out), status, timed_out
+        return events_of(out), status, timed_out
 
 
 async def _drain(
@@ -273,73 +273,3 @@ async def _drain(
 def _kill(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
-
-
-def _events(out: bytearray) -> list[dict[str, Any]]:
-    events = []
-    for line in out.decode("utf-8", "replace").splitlines():
-        with contextlib.suppress(json.JSONDecodeError):
-            event = json.loads(line)
-            if isinstance(event, dict):
-                events.append(event)
-    return events
-
-
-def _absorb(
-    result: RunResult, events: list[dict[str, Any]]
-) -> tuple[str | None, dict[str, list[str]]]:
-    """Fold one run's events into `result`; returns the unfinished id and the violations."""
-    current: str | None = None
-    violations: dict[str, list[str]] = {}
-    for event in events:
-        kind, key = event.get("event"), str(event.get("id"))
-        if kind == "layers":
-            result.layers, result.missing = tuple(event["applied"]), tuple(event["missing"])
-        elif kind == "start":
-            current = key
-        elif kind == "violation" and event.get("id") is not None:
-            violations.setdefault(key, [event["kind"], event["detail"]])
-        elif kind == "done":
-            result.done[key] = event
-            current = None
-        elif kind in ("collected", "collect-error"):
-            bucket = result.collected if kind == "collected" else result.collect_errors
-            bucket[key.removeprefix("collect:")] = event
-            current = None
-        elif kind == "import-error":
-            result.import_error = event
-        elif kind == "error":
-            result.error = event.get("message")
-    return current, violations
-
-
-def _unrun(result: RunResult, job: dict[str, Any]) -> list[str]:
-    """Test files of a pytest job that neither failed to import nor reported a test."""
-    if job.get("mode") != "pytest":
-        return []
-    reported = {key.split("::", 1)[0] for key in result.done}
-    return [f for f in job["files"] if f not in reported and f not in result.collect_errors]
-
-
-def _blame(result: RunResult, job: dict[str, Any], culprit: str, reason: list[str]) -> None:
-    """Record the test (or test file) that was running when the process died."""
-    if culprit.startswith("collect:"):
-        name = culprit.removeprefix("collect:")
-        result.collect_errors[name] = {"id": culprit, "message": reason[1], "violation": reason}
-        job["files"] = [f for f in job["files"] if f != name]
-    else:
-        result.done[culprit] = {"id": culprit, "outcome": "crashed", "violation": reason}
-
-
-def death_reason(status: int, timed_out: bool, limits: Limits) -> list[str]:
-    """Why the process ended: (category, detail) for a drop reason."""
-    if timed_out:
-        return ["timeout", "ran past the sandbox's wall-clock limit"]
-    number = -status if status < 0 else status - 128 if status > 128 else 0
-    if number == signal.SIGXCPU:
-        return ["cpu", f"used more than {limits.test_cpu_s:g} s of CPU time"]
-    if number == signal.SIGKILL:
-        return ["crash", "was killed (SIGKILL; out of memory?)"]
-    if number:
-        return ["crash", f"crashed the test process ({signal.Signals(number).name})"]
-    return ["crash", f"ended the test process (exit status {status})"]

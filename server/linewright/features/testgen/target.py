@@ -94,13 +94,8 @@ def find_target(
     chain = definitions_at(tree, byte_offset, spec)
     function, owner = _importable(chain)
     module, sys_path_root = module_name(path)
-    outer = _with_decorators(function.node)
-    source = _dedented(outer, text)
-    try:
-        parsed = ast.parse(source).body[0]
-    except SyntaxError as exc:
-        raise TestgenError(f"`{function.name_text}` does not parse: {exc.msg}") from exc
-    assert isinstance(parsed, (ast.FunctionDef, ast.AsyncFunctionDef))
+    source = _dedented(_with_decorators(function.node), text)
+    parsed = _parsed(source, function.name_text)
     return Target(
         name=parsed.name,
         class_name=owner.name_text if owner else None,
@@ -121,6 +116,15 @@ def find_target(
         is_async=isinstance(parsed, ast.AsyncFunctionDef),
         is_generator=_yields(parsed),
     )
+
+
+def _parsed(source: str, name: str | None) -> ast.FunctionDef | ast.AsyncFunctionDef:
+    try:
+        parsed = ast.parse(source).body[0]
+    except SyntaxError as exc:
+        raise TestgenError(f"`{name}` does not parse: {exc.msg}") from exc
+    assert isinstance(parsed, (ast.FunctionDef, ast.AsyncFunctionDef))
+    return parsed
 
 
 def _importable(chain: list[Definition]) -> tuple[Definition, Definition | None]:

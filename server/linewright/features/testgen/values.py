@@ -1,11 +1,12 @@
 """Input values for a parameter, from its type hint, the literals in the function body and
-the values its docstring examples use. Deterministic: the same function gets the same
+the calls its docstring shows (`docstring_examples`). Deterministic: the same function gets the same
 values every time, so derived tests are stable.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -188,3 +189,45 @@ def constants(function: ast.AST) -> dict[str, list[Any]]:
         elif isinstance(value, str) and 0 < len(value) <= 30:
             found["str"].append(value)
     return {kind: unique(values) for kind, values in found.items()}
+
+
+def docstring_examples(
+    docstring: str | None, name: str, *, method: bool = False
+) -> list[tuple[list[Any], dict[str, Any]]]:
+    """Literal argument lists of the calls to `name` written in the docstring
+    (`>>> f(1, 2)`, `f([1]) == 3`, `f("a") ➞ True`...)."""
+    found: list[tuple[list[Any], dict[str, Any]]] = []
+    before = r"(?<![\w])" if method else r"(?<![\w.])"
+    for match in re.finditer(before + re.escape(name) + r"\s*\(", docstring or ""):
+        text = docstring or ""
+        end = _closing(text, match.end() - 1)
+        if end is None:
+            continue
+        try:
+            node = ast.parse(text[match.start() : end + 1], mode="eval").body
+            assert isinstance(node, ast.Call)
+            args = [ast.literal_eval(a) for a in node.args]
+            kwargs = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg}
+        except (SyntaxError, ValueError, TypeError, AssertionError, MemoryError, RecursionError):
+            continue
+        if (args, kwargs) not in found:
+            found.append((args, kwargs))
+    return found
+
+
+def _closing(text: str, open_index: int) -> int | None:
+    """Index of the parenthesis closing the one at `open_index` (quotes respected)."""
+    depth, quote = 0, ""
+    for index in range(open_index, min(len(text), open_index + 5000)):
+        char = text[index]
+        if quote:
+            quote = "" if char == quote and text[index - 1] != "\\" else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth == 0:
+                return index
+    return None

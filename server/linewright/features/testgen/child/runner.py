@@ -38,6 +38,8 @@ def main(job_path: str) -> None:
     ]
     applied, missing = kernel.enter(job)
     events.emit({"event": "layers", "applied": applied, "missing": missing})
+    # not the working folder: what a test writes there must not shadow a later import
+    sys.path[:] = [p for p in sys.path if p not in ("", ".", os.getcwd())]
     sys.path[:0] = job["sys_path"]
     sys.path.extend(job["extra_path"])
     try:

@@ -28,18 +28,18 @@ class Session:
         self.reports: list[dict[str, Any]] = []
 
     def run(self) -> None:
-        workdir = self.job["workdir"]
+        tests = self.job["tests"]
         args = [
             "-q",
             "-p",
             "no:cacheprovider",
             "--continue-on-collection-errors",
             "--rootdir",
-            workdir,
+            tests,
             "-c",
-            os.path.join(workdir, "pytest.ini"),
+            os.path.join(self.job["tools"], "pytest.ini"),
             *[f"--deselect={node}" for node in self.job.get("skip", ())],
-            *self.job["files"],
+            *[os.path.join(tests, name) for name in self.job["files"]],
         ]
         pytest.main(args, plugins=[self])
 
