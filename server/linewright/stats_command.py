@@ -12,15 +12,18 @@ import sqlite3
 import sys
 from typing import Any
 
+from linewright.config import FilterSettings
 from linewright.core import telemetry
+from linewright.features.filtering import report
+from linewright.features.filtering import store as filter_store
 
 
 async def stats(args: argparse.Namespace, loaded: tuple[Any, Any, Any]) -> int:
     """Print the summary; with `--export FILE` also write every event as one JSON line."""
-    return run(args)
+    return run(args, loaded[0].filter)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, filter_settings: FilterSettings | None = None) -> int:
     """`stats` itself: plain file work, no event loop needed."""
     path = telemetry.default_path()
     try:
@@ -34,11 +37,14 @@ def run(args: argparse.Namespace) -> int:
                 out.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
         print(f"linewright: wrote {len(events)} events to {args.export}", file=sys.stderr)
     summary = telemetry.summarize(events)
+    status = report.read_status(filter_store.default_folder(), filter_settings or FilterSettings())
     if args.json:
-        print(json.dumps({"store": str(path), **summary.to_json()}, indent=2))
+        print(json.dumps({"store": str(path), **summary.to_json(), "filter": status}, indent=2))
     elif not events:
         print(f"No telemetry yet ({path}).")
     else:
         print(f"Suggestions in {path}:")
         print(telemetry.format_summary(summary))
+    if not args.json:
+        print(report.format_status(status))
     return 0

@@ -8,7 +8,7 @@ function (a method keeps its class line). `flag_mutants` injects one bug; the un
 is the "fixed" version, the false-positive control. Samples are split into dev (tuning)
 and test (reporting) halves by a hash of their id, so the split never depends on the seed.
 
-Run `python tests/bench/flag_corpus.py --python 5 --c 2` to print a few samples.
+Run `python -m tests.bench.flag_corpus --python 5 --c 2` to print a few samples.
 """
 
 from __future__ import annotations

@@ -76,14 +76,19 @@ def test_inline_completion_and_diagnostics_in_emacs(
 def test_linewright_el_byte_compiles_without_warnings(
     emacs_binary: str, tmp_path: pathlib.Path
 ) -> None:
-    source = tmp_path / "linewright.el"
-    source.write_text((ROOT / "editors" / "emacs" / "linewright.el").read_text())
+    names = ["linewright-inline.el", "linewright.el"]
+    for name in names:
+        (tmp_path / name).write_text((ROOT / "editors" / "emacs" / name).read_text())
     process = subprocess.run(
         [
-            emacs_binary, "--batch", "--eval", "(setq byte-compile-error-on-warn t)",
-            "-f", "batch-byte-compile", str(source),
+            emacs_binary, "--batch", "-L", str(tmp_path),
+            "--eval", "(setq byte-compile-error-on-warn t)",
+            "-f", "batch-byte-compile", *(str(tmp_path / name) for name in names),
         ],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert process.returncode == 0, process.stderr
-    assert (tmp_path / "linewright.elc").exists()
+    assert [p.name for p in sorted(tmp_path.glob("*.elc"))] == [
+        "linewright-inline.elc",
+        "linewright.elc",
+    ]

@@ -283,3 +283,22 @@ def test_typing_along_keeps_the_suggestion_alive_with_its_first_features(
     assert [e.outcome for e in events] == ["shown", "accepted"]
     assert events[1].features["typed_along"] == 2
     assert events[1].features["column"] == 14 and events[1].features["length"] == 6
+
+
+def test_listeners_get_every_event_and_cannot_break_recording(
+    tmp_path: pathlib.Path, clock: Clock, editor: Editor
+) -> None:
+    t = make(tmp_path, clock)
+    heard: list[tuple[str, str]] = []
+
+    def broken(event: object) -> None:
+        raise RuntimeError("listener bug")
+
+    t.add_listener(broken)
+    t.add_listener(lambda e: heard.append((e.outcome, e.features.get("accepted_length"))))
+    (sid,) = offer(t, " x + 1")
+    t.shown(sid, editor.version_of)
+    t.partially_accepted(sid, 2)
+    t.accepted(sid)
+    assert heard == [("shown", None), ("partially_accepted", 2), ("accepted", None)]
+    assert [o for _, o in outcomes(tmp_path)] == ["shown", "partially_accepted", "accepted"]

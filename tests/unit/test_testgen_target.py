@@ -10,7 +10,7 @@ from linewright.core.documents import Document
 from linewright.core.positions import Position
 from linewright.features.testgen import layout
 from linewright.features.testgen.records import TestgenError
-from linewright.features.testgen.target import Target, find_target
+from linewright.features.testgen.target import Target, find_target, name_at
 
 GEO = '''\
 import math
@@ -105,6 +105,21 @@ def test_target_at_cursor(tmp_path: pathlib.Path, needle: str, qualname: str, ki
     assert target.module == "pkg.geo"
     assert target.sys_path_root == tmp_path / "src"
     assert target.root == tmp_path
+
+
+def test_name_at_is_a_tree_lookup() -> None:
+    doc = Document("file:///nowhere/geo.py", "python", 1, GEO)  # no file needed
+
+    def at(needle: str) -> str | None:
+        return name_at(
+            doc.tree, doc.language, doc.byte_offset_at(Position(line_of(GEO, needle) - 1, 6))
+        )
+
+    assert at("self.items.append") == "Stack.push"
+    assert at("return 1") == "Stack.push"
+    assert at("import math") is None
+    assert at("class Stack") is None
+    assert name_at(doc.tree, None, 0) is None
 
 
 def test_target_context(tmp_path: pathlib.Path) -> None:

@@ -160,8 +160,12 @@ function editorPosition(): [string, { line: number; character: number }] | undef
   return [editor.document.uri.toString(), { line, character }];
 }
 
+/** The running instance, so that `deactivate` can stop the server in order. */
+let current: Linewright | undefined;
+
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const linewright = new Linewright(context);
+  current = linewright;
   context.subscriptions.push(
     linewright,
     vscode.commands.registerCommand('linewright.editor.generateTests', async () => {
@@ -184,6 +188,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   await linewright.start();
 }
 
-export function deactivate(): void {
-  // the subscriptions (the client among them) are disposed by VS Code
+export function deactivate(): Promise<void> | undefined {
+  // shutdown + exit, awaited: the server then records what was still on screen
+  const stopping = current?.stop();
+  current = undefined;
+  return stopping;
 }

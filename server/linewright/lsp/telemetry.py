@@ -101,6 +101,8 @@ def register(server: LinewrightServer) -> None:
     """Attach the telemetry notifications, the stats command and the exit flush."""
     observed = _ObservedCompletion(server.runtime.completion, server)
     server.runtime.completion = cast(CompletionFeature, observed)
+    # the suggestion filter learns from every outcome (its observer never raises)
+    server.telemetry.add_listener(server.runtime.suggestion_filter.observe_event)
 
     @server.feature(DID_SHOW)
     def did_show(ls: LinewrightServer, params: Any) -> None:

@@ -24,7 +24,6 @@ from linewright.core.errors import LinewrightError
 from linewright.core.positions import Position
 from linewright.features.testgen import TestgenFeature, TestgenResult
 from linewright.features.testgen.render import FileEdit
-from linewright.features.testgen.target import Target
 from linewright.lsp.server import LinewrightServer
 
 log = logging.getLogger(__name__)
@@ -34,9 +33,9 @@ REQUEST_FAILED = -32803
 Provider = Callable[[LinewrightServer, types.CodeActionParams], list[types.CodeAction]]
 
 
-def code_action(target: Target, uri: str, position: types.Position) -> types.CodeAction:
+def code_action(name: str, uri: str, position: types.Position) -> types.CodeAction:
     """The action offered where a testable function is."""
-    title = f"Generate tests for `{target.qualname}`"
+    title = f"Generate tests for `{name}`"
     command = types.Command(title=title, command=COMMAND, arguments=[uri, position])
     return types.CodeAction(title=title, kind=KIND, command=command)
 
@@ -176,13 +175,8 @@ def register(server: LinewrightServer) -> None:
         if doc is None or not wanted(params):
             return []
         start = params.range.start
-        try:
-            target = feature.target_at(
-                doc, Position(start.line, start.character), ls.workspace_root
-            )
-        except LinewrightError:
-            return []
-        return [code_action(target, params.text_document.uri, start)]
+        name = feature.name_at(doc, Position(start.line, start.character))
+        return [code_action(name, params.text_document.uri, start)] if name else []
 
     _chain_code_actions(server, actions)
 

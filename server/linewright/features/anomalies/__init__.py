@@ -12,8 +12,9 @@ failure ends the scan keeping what was computed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import pathlib
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlparse
 
@@ -184,6 +185,14 @@ class AnomalyFeature:
         observed = [(c, o) for c, o in zip(plan.contexts, observations, strict=True) if o]
         return ScanResult(flags, len(observed), total, error, stopped, observed)
 
+    @contextlib.asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """This scan's turn at the model: after the editor's completions, one at a time."""
+        if self._idle is not None:
+            await self._idle()
+        async with self._lock:
+            yield
+
     def _window_done(
         self,
         done: int,
@@ -209,21 +218,22 @@ class AnomalyFeature:
     async def _ask(
         self, ctx: LineContext, key: str, comment: str | None, known: Observation | None
     ) -> Observation:
-        """One line's observation from the model (one request, two for a flagged line), one
-        request at a time and after the editor's completions; stored in the cache."""
-        if self._idle is not None:
-            await self._idle()
+        """One line's observation from the model (one request, two for a flagged line);
+        each request waits for the editor's completions and goes alone; stored in the cache."""
         s = self._settings()
         backend = self._backend()
-        async with self._lock:
-            observation = known or await observe(
-                backend,
-                ctx,
-                top_logprobs=s.top_logprobs,
-                max_tokens=s.max_line_tokens,
-                line_comment=comment,
-            )
-            if self._needs_rewrite(observation, ctx):
+        observation = known
+        if observation is None:
+            async with self._turn():
+                observation = await observe(
+                    backend,
+                    ctx,
+                    top_logprobs=s.top_logprobs,
+                    max_tokens=s.max_line_tokens,
+                    line_comment=comment,
+                )
+        if self._needs_rewrite(observation, ctx):
+            async with self._turn():
                 observation = await rewrite(
                     backend, ctx, observation, max_tokens=s.max_line_tokens, line_comment=comment
                 )

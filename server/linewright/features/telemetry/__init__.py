@@ -80,6 +80,14 @@ class SuggestionTelemetry:
         self._store_failed = False
         self._last_time: float | None = None
         self._last_outcome: str | None = None
+        self._listeners: list[Callable[[Event], None]] = []
+
+    def add_listener(self, listener: Callable[[Event], None]) -> None:
+        """Call `listener` with every event from now on; one that raises is logged, skipped.
+
+        The suggestion filter's `observe_event` is meant to listen here.
+        """
+        self._listeners.append(listener)
 
     @property
     def enabled(self) -> bool:
@@ -205,6 +213,11 @@ class SuggestionTelemetry:
                 store.record(event)
             except sqlite3.Error as exc:
                 self._give_up(exc)
+        for listener in self._listeners:
+            try:
+                listener(event)
+            except Exception:  # a listener must not stop the recording
+                log.exception("telemetry listener %r failed", listener)
 
     def _store_or_none(self) -> TelemetryStore | None:
         if self._store is None and self.enabled:

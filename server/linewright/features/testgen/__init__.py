@@ -29,7 +29,7 @@ from linewright.features.testgen import derive, layout, measure, prompt, render
 from linewright.features.testgen.answers import parse_answer
 from linewright.features.testgen.records import REASONS, Candidate, Dropped, TestgenError, Verdict
 from linewright.features.testgen.sandbox import Limits, Sandbox, interpreter
-from linewright.features.testgen.target import Target, find_target
+from linewright.features.testgen.target import Target, find_target, name_at
 from linewright.features.testgen.verify import subject_of, verify
 
 __all__ = ["TestgenError", "TestgenFeature", "TestgenResult"]
@@ -113,11 +113,15 @@ class TestgenFeature:
         self._settings = settings
 
     def target_at(self, doc: Document, position: Position, workspace: Path | None) -> Target:
-        """The function or method at `position` (cheap: for code actions)."""
+        """The function or method at `position`, with its context (raises `TestgenError`)."""
         parsed = urlparse(doc.uri)
         path = Path(unquote(parsed.path) if parsed.scheme else doc.uri)
         offset = doc.byte_offset_at(position)
         return find_target(doc.tree, doc.language, offset, path, doc.text, workspace)
+
+    def name_at(self, doc: Document, position: Position) -> str | None:
+        """What the code action would offer tests for at `position`, or None."""
+        return name_at(doc.tree, doc.language, doc.byte_offset_at(position))
 
     async def generate(
         self, target: Target, progress: Progress | None = None, *, use_model: bool | None = None

@@ -26,6 +26,7 @@ DULL_ERRORS = frozenset(
      "AssertionError", "SystemExit", "KeyboardInterrupt", "MemoryError"}
 )  # fmt: skip
 """Exceptions that mostly mean "wrong kind of input"; kept only if the target raises them."""
+RICH_CHARS = 60
 TRIVIAL = frozenset({"None", "0", "''", "[]", "{}", "()", "False", "True", "0.0", "set()"})
 
 
@@ -200,7 +201,7 @@ def characterise(
     limit: int,
 ) -> list[Candidate]:
     """Test functions for the calls whose outcome can be asserted, picked greedily by the
-    coverage they add (docstring examples and non-trivial results win ties)."""
+    coverage they add (ties: docstring examples, non-trivial results, richer calls)."""
     options = []
     for case in calls:
         event = results.get(case.id)
@@ -209,7 +210,7 @@ def characterise(
             covers = universe.items(event.get("lines", ()), event.get("arcs", ()))
             dull = event.get("repr") in TRIVIAL
             options.append(
-                (case, test, covers, (case.example, "repr" in event, not dull, -len(case.expr)))
+                (case, test, covers, (case.example, "repr" in event, not dull, _richness(case)))
             )
     picked = sorted(greedy([o[2] for o in options], [o[3] for o in options], limit))
     base = re.sub(r"\W+", "_", target.qualname.replace("__init__", "init")).strip("_").lower()
@@ -220,6 +221,12 @@ def characterise(
         name = _unique_name(f"test_{base}_{label}", names)
         found.append(Candidate(name, f"def {name}():\n{body}", preamble, "derived"))
     return found
+
+
+def _richness(case: Case) -> int:
+    """Tie-break between calls covering the same code: more data in the call (up to a
+    readable length) makes a coincidence like `f([1.5]) == 1.5` under a mutant less likely."""
+    return min(len(case.expr), RICH_CHARS)
 
 
 def _assertion(

@@ -118,6 +118,19 @@ def find_target(
     )
 
 
+def name_at(tree: Tree | None, spec: LanguageSpec | None, byte_offset: int) -> str | None:
+    """`Class.method` or `function` testable at `byte_offset`, or None: a tree lookup only
+    (no file access), cheap enough for every code action request."""
+    if spec is None or spec.name != "python" or tree is None:
+        return None
+    try:
+        function, owner = _importable(definitions_at(tree, byte_offset, spec))
+    except TestgenError:
+        return None
+    name = function.name_text or "?"
+    return f"{owner.name_text}.{name}" if owner else name
+
+
 def _parsed(source: str, name: str | None) -> ast.FunctionDef | ast.AsyncFunctionDef:
     try:
         parsed = ast.parse(source).body[0]
