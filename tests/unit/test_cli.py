@@ -38,10 +38,10 @@ def test_complete_json_on_the_embedded_backend(
     tiny_env: dict[str, str], tmp_path: pathlib.Path
 ) -> None:
     source = tmp_path / "m.py"
-    source.write_text("def f(x):\n    \n")
+    source.write_text("def f(x):\n    # \n")  # in a comment: the tiny model's text survives
     result = run(
         "complete",
-        f"{source}:2:5",
+        f"{source}:2:7",
         "--json",
         "--config",
         str(tmp_path / "none.toml"),
@@ -53,7 +53,7 @@ def test_complete_json_on_the_embedded_backend(
     assert list(data) == ["suggestions"]
     assert data["suggestions"], "the tiny model always answers"
     first = data["suggestions"][0]
-    cursor = {"line": 1, "character": 4}
+    cursor = {"line": 1, "character": 6}
     assert first["range"] == {"start": cursor, "end": cursor}
     assert isinstance(first["text"], str) and first["text"].strip()
     assert "model server ready" in result.stderr  # progress line on stderr, stdout stays JSON

@@ -47,6 +47,10 @@ def ctx(
         pytest.param(ctx("def f():"), Mode.MULTI, id="after-colon"),
         pytest.param(ctx("int main() {"), Mode.MULTI, id="after-brace"),
         pytest.param(ctx("x = foo(a, "), Mode.SINGLE, id="mid-expression"),
+        pytest.param(ctx("for op in o", "", Trigger.INVOKED), Mode.MULTI, id="invoked-line-end"),
+        pytest.param(
+            ctx("x = foo(a, ", ")", Trigger.INVOKED), Mode.SINGLE, id="invoked-closer-right"
+        ),
         pytest.param(ctx("x = foo(", ")"), Mode.MULTI, id="open-paren-closer-right"),
         pytest.param(ctx("x = ", "bar + 1"), Mode.NONE, id="text-right-automatic"),
         pytest.param(ctx("x = ", "bar + 1", Trigger.INVOKED), Mode.SINGLE, id="text-right-invoked"),

@@ -13,6 +13,10 @@ import pytest
 
 from linewright.config import BackendSettings, Settings, TestgenSettings
 from linewright.features.testgen import TestgenFeature
+from linewright.features.testgen.measure import universe
+from linewright.features.testgen.records import Candidate, Limits
+from linewright.features.testgen.sandbox import Sandbox
+from linewright.features.testgen.verify import verify
 from linewright.runtime import Runtime
 from tests.unit.test_testgen_target import make_project, make_target
 
@@ -94,6 +98,41 @@ async def test_a_failing_model_leaves_the_derived_tests(tmp_path: pathlib.Path) 
     assert result.verdict.kept and all(c.origin == "derived" for c in result.verdict.kept)
     assert len(result.notes) == 1 and result.notes[0].startswith("The model failed (")
     assert result.notes[0] in result.summary()
+
+
+SIGN = "def sign(x):\n    if x < 0:\n        return -1\n    return 1\n"
+
+
+def check(name: str, call: str, expected: str) -> Candidate:
+    return Candidate(name, f"def {name}():\n    assert {call} == {expected}\n", (), "model:x")
+
+
+@pytest.mark.parametrize(
+    ("max_tests", "kept", "reasons"),
+    [
+        pytest.param(2, ["test_neg", "test_pos"], {"test_again": "no-coverage"}, id="no-coverage"),
+        pytest.param(
+            1, ["test_pos"], {"test_neg": "limit", "test_again": "no-coverage"}, id="limit"
+        ),
+    ],
+)
+async def test_verify_keeps_what_adds_coverage(
+    tmp_path: pathlib.Path, max_tests: int, kept: list[str], reasons: dict[str, str]
+) -> None:
+    target = make_target(make_project(tmp_path, SIGN, "src/pkg/sign.py"), 2)
+    candidates = [
+        check("test_neg", "sign(-2)", "-1"),
+        check("test_pos", "sign(3)", "1"),
+        check("test_again", "sign(4)", "1"),
+        check("test_wrong", "sign(3)", "2"),
+    ]
+    sandbox = Sandbox(Limits(test_wall_s=5.0))
+    verdict = await verify(target, candidates, sandbox, universe(target), max_tests)
+    assert [c.name for c in verdict.kept] == kept
+    assert {d.name: d.reason for d in verdict.dropped} == {**reasons, "test_wrong": "fail"}
+    wrong = next(d for d in verdict.dropped if d.name == "test_wrong")
+    assert wrong.detail.startswith("fails on the current code: assert 1 == 2")
+    assert verdict.coverage.line_total == 3 and verdict.coverage.branch_total == 2
 
 
 def cli(*args: str, cwd: pathlib.Path) -> subprocess.CompletedProcess[str]:

@@ -78,6 +78,13 @@ def _moved_on(ls: LinewrightServer, uri: str, version: int) -> bool:
     return current is None or current.version != version
 
 
+def _markdown_docs(ls: LinewrightServer) -> bool:
+    """The client renders Markdown in completion item documentation."""
+    caps = ls.client_capabilities.text_document
+    item = caps.completion.completion_item if caps and caps.completion else None
+    return bool(item and item.documentation_format and "markdown" in item.documentation_format)
+
+
 def trigger_of(kind: object) -> Trigger:
     """LSP trigger kind -> ours: value 1 is `Invoked` in both the inline and the plain enum."""
     return Trigger.INVOKED if kind == 1 else Trigger.AUTOMATIC
@@ -124,7 +131,9 @@ def register(server: LinewrightServer) -> None:
             return types.CompletionList(is_incomplete=True, items=[])
         suggestions = await suggest(ls, params.text_document.uri, params.position, trigger)
         word = word_before(ls, params.text_document.uri, params.position)
-        return convert.completion_list(suggestions, params.position, word, utf16_len(word))
+        return convert.completion_list(
+            suggestions, params.position, word, utf16_len(word), markdown=_markdown_docs(ls)
+        )
 
     @server.command(convert.ACCEPT_COMMAND)
     def did_accept(ls: LinewrightServer, suggestion_id: str, *_: object) -> None:

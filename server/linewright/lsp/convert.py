@@ -27,8 +27,19 @@ def inline_completion_list(
     )
 
 
+def _documentation(text: str, markdown: bool) -> types.MarkupContent:
+    """The full suggestion as item documentation, fenced only for Markdown clients."""
+    if markdown:
+        return types.MarkupContent(kind=types.MarkupKind.Markdown, value=f"```\n{text}\n```")
+    return types.MarkupContent(kind=types.MarkupKind.PlainText, value=text)
+
+
 def completion_list(
-    suggestions: list[Suggestion], position: types.Position, word: str, word_utf16: int
+    suggestions: list[Suggestion],
+    position: types.Position,
+    word: str,
+    word_utf16: int,
+    markdown: bool = False,
 ) -> types.CompletionList:
     """Completion items whose `textEdit` replaces the word before the cursor.
 
@@ -45,9 +56,7 @@ def completion_list(
                 label=(word + first)[:80] or "…",
                 kind=types.CompletionItemKind.Text,
                 detail="Linewright",
-                documentation=types.MarkupContent(
-                    kind=types.MarkupKind.Markdown, value=f"```\n{word + s.text}\n```"
-                ),
+                documentation=_documentation(word + s.text, markdown),
                 filter_text=word + s.text,
                 sort_text=f"{rank:04d}",
                 insert_text_format=types.InsertTextFormat.PlainText,

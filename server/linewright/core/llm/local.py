@@ -11,8 +11,8 @@ completion never aborts the model load.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import contextlib
+import dataclasses
 import logging
 import os
 import pathlib

@@ -83,7 +83,9 @@ def decide_mode(ctx: CompletionContext) -> Mode:
       user is editing mid-line), one line when invoked;
     - comment or string: one line;
     - an empty line, or a line ending in a block opener (`:`, `{`, `(`, `[`): a block;
-    - otherwise (mid-expression): one line.
+    - an explicit request with nothing right of the cursor: a block, cut by the syntax
+      unit (the user asked; `for x in xs|` or `items.sort()|` often continue over lines);
+    - otherwise (mid-expression, typing): one line.
     """
     if not remaining_is_closers(ctx.line_suffix):
         return Mode.SINGLE if ctx.trigger is Trigger.INVOKED else Mode.NONE
@@ -91,6 +93,8 @@ def decide_mode(ctx: CompletionContext) -> Mode:
         return Mode.SINGLE
     head = ctx.line_prefix.rstrip()
     if not head or head.endswith((":", "{", "(", "[")):
+        return Mode.MULTI
+    if ctx.trigger is Trigger.INVOKED and not ctx.line_suffix.strip():
         return Mode.MULTI
     return Mode.SINGLE
 

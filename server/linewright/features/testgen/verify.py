@@ -62,9 +62,10 @@ async def verify(
             passing.append((candidate, covers))
     preference = [(c.origin != "derived", -len(c.source)) for c, _ in passing]
     picked = set(greedy([covers for _, covers in passing], preference, max_tests))
+    reached = {item for index in picked for item in passing[index][1]}
     for index, (candidate, covers) in enumerate(passing):
         if index not in picked:
-            full = len(picked) >= max_tests and covers
+            full = bool(covers - reached)  # it would add coverage: the limit stopped it
             reason = (
                 ("limit", f"over the limit of {max_tests} tests")
                 if full
