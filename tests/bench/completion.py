@@ -250,20 +250,30 @@ async def model_figures(tmp: pathlib.Path, prompts: int, rounds: int) -> dict[st
 
 
 async def feature_vs_raw(bench: Bench, backend: Recorder, prompts: int, rounds: int) -> dict:
-    """Alternate the whole path with the request it sends, sent straight to the backend."""
+    """Alternate (ABBA) the whole path with the request it sends, sent straight to the backend."""
     pairs: list[tuple[float, float]] = []
 
     async def compare(line: int, column: int) -> None:
         await bench.timed(line, column, Trigger.INVOKED)  # also warms the server's prompt cache
         request = backend.sent[-1]
-        for _ in range(rounds):
+
+        async def raw() -> float:
             start = time.perf_counter()
             await backend.complete(request)
-            raw = (time.perf_counter() - start) * 1000
+            return (time.perf_counter() - start) * 1000
+
+        async def whole() -> float:
             bench.ls.runtime.completion.forget(bench.uri)
-            whole, _ = await bench.timed(line, column, Trigger.INVOKED)
+            ms, _ = await bench.timed(line, column, Trigger.INVOKED)
             assert backend.sent[-1] == request, "the feature sent another request"
-            pairs.append((whole, raw))
+            return ms
+
+        for r in range(rounds):
+            if r % 2:
+                pairs.append((await whole(), await raw()))
+            else:
+                took = await raw()
+                pairs.append((await whole(), took))
 
     for slot in bench.slots[1 :: max(1, len(bench.slots) // prompts)][:prompts]:
         await bench.at(slot, True, compare)
@@ -272,6 +282,7 @@ async def feature_vs_raw(bench: Bench, backend: Recorder, prompts: int, rounds: 
         "pairs": len(pairs),
         "feature_p50_ms": round(statistics.median(w for w, _ in pairs), 1),
         "raw_p50_ms": round(statistics.median(r for _, r in pairs), 1),
+        "difference_p50_ms": round(statistics.median(w - r for w, r in pairs), 1),
         "ratio_median": round(statistics.median(ratios), 4),
         "ratio_mean": round(statistics.fmean(ratios), 4),
         "ratio_max": round(ratios[-1], 4),

@@ -8,7 +8,7 @@ function (a method keeps its class line). `flag_mutants` injects one bug; the un
 is the "fixed" version, the false-positive control. Samples are split into dev (tuning)
 and test (reporting) halves by a hash of their id, so the split never depends on the seed.
 
-Run `python -m tests.bench.flag_corpus --python 5 --c 2` to print a few samples.
+Run `python tests/bench/flag_corpus.py --python 5 --c 2` to print a few samples.
 """
 
 from __future__ import annotations
@@ -18,10 +18,13 @@ import hashlib
 import importlib.util
 import pathlib
 import random
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tree_sitter import Node
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))  # run as a script too
 
 from linewright.core.syntax.languages import language_named, parser_for
 from linewright.features.anomalies.select import select_lines

@@ -1,7 +1,7 @@
 """FLAG figures on the injected-bug corpus with the default embedded model.
 
-Usage (from the repository root):
-  python -m tests.bench.flag_eval [--split test|dev|all] [--python N] [--c N] [--seed S]
+Usage:
+  python tests/bench/flag_eval.py [--split test|dev|all] [--python N] [--c N] [--seed S]
                                   [--cache DIR] [--dump FILE] [--min-score S]
 
 Builds the corpus (`flag_corpus`: functions of the stdlib's pure-Python modules and of
@@ -30,15 +30,18 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from linewright.config import Settings
-from linewright.core import paths
-from linewright.core.documents import Document
-from linewright.features.anomalies import AnomalyFeature, ScanResult, Snapshot
-from linewright.features.anomalies.regenerate import Observation
-from linewright.features.anomalies.score import features
-from linewright.features.anomalies.store import LineCache
-from linewright.runtime import Runtime
-from tests.bench.flag_corpus import Sample, build
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # `python tests/bench/flag_eval.py` as well as `-m`
+
+from linewright.config import Settings  # noqa: E402
+from linewright.core import paths  # noqa: E402
+from linewright.core.documents import Document  # noqa: E402
+from linewright.features.anomalies import AnomalyFeature, ScanResult, Snapshot  # noqa: E402
+from linewright.features.anomalies.regenerate import Observation  # noqa: E402
+from linewright.features.anomalies.score import features  # noqa: E402
+from linewright.features.anomalies.store import LineCache  # noqa: E402
+from linewright.runtime import Runtime  # noqa: E402
+from tests.bench.flag_corpus import Sample, build  # noqa: E402
 
 
 class CountingCache(LineCache):

@@ -1,12 +1,12 @@
 """Tune the line-anomaly thresholds on a `flag_eval.py --dump` of the dev split.
 
-Usage: python -m tests.bench.flag_tune DUMP.jsonl [--split dev] [--targets 0.05,0.1,0.15]
+Usage: python tests/bench/flag_tune.py DUMP.jsonl [--split dev] [--targets 0.05,0.1,0.15]
 
 Recomputes every line's features with the shipped `score.features` (no model call), then
 prints one JSON object: for each target share of flagged lines (the search space), the
 lowest `minScore` that stays within it and the share of injected bugs it finds, plus the
 share of lines and bugs at the shipped defaults. Pick `minScore` from the dev split and
-report the test split with `python -m tests.bench.flag_eval --split test`.
+report the test split with `python tests/bench/flag_eval.py --split test`.
 """
 
 from __future__ import annotations

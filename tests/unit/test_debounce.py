@@ -17,7 +17,7 @@ from linewright.features.completion.context import CompletionContext, Trigger
 from linewright.lsp.completion import suggest
 from linewright.lsp.server import LinewrightServer
 from linewright.runtime import Runtime
-from tests.unit.test_cache import Scripted
+from tests.unit.test_cache_feature import Scripted
 
 URI = "file:///t.py"
 SOURCE = "def total(values):\n    \n"

@@ -9,7 +9,7 @@ from linewright.core.documents import Document
 from linewright.core.positions import Position, Range
 from linewright.features.completion import CompletionFeature, Shown, Suggestion, follow
 from linewright.features.completion.context import Trigger, from_document
-from tests.unit.test_cache import Scripted
+from tests.unit.test_cache_feature import Scripted
 
 SHOWN = Shown(
     "def f(x):\n    ",
