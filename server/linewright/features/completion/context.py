@@ -15,7 +15,12 @@ from typing import Any, Literal
 from linewright.core.documents import Document
 from linewright.core.positions import Position
 from linewright.core.syntax.languages import LanguageSpec, language_named
-from linewright.core.syntax.nodes import Definition, captured, definitions_at
+from linewright.core.syntax.nodes import (
+    Definition,
+    captured,
+    definitions_at,
+    is_in_comment_or_string,
+)
 from linewright.features.completion.neighbors import Chunk, NeighborRing
 
 _CLOSERS = frozenset(")]}>\"'`;, \t")
@@ -105,30 +110,19 @@ _BLOCK_KINDS = frozenset(
 )  # fmt: skip
 
 
-def syntax_facts(
-    tree: Any, byte_offset: int, text_lines: Callable[[int], str]
-) -> tuple[int | None, bool]:
-    """(indentation of the enclosing block, cursor inside a comment or string) from tree-sitter.
+def block_indent_at(tree: Any, byte_offset: int, text_lines: Callable[[int], str]) -> int | None:
+    """Indentation of the block around the cursor per tree-sitter (None when there is none).
 
     The block's indentation is that of its first statement's line: a following line of the
     suggestion indented less than that has left the block.
     """
-    node = tree.root_node.descendant_for_byte_range(byte_offset, byte_offset)
-    in_text = False
-    block_indent: int | None = None
-    probe = node
+    probe = tree.root_node.descendant_for_byte_range(byte_offset, byte_offset)
     while probe is not None:
-        kind = probe.type
-        if (
-            "comment" in kind or "string" in kind
-        ) and probe.start_byte < byte_offset < probe.end_byte:
-            in_text = True
-        if block_indent is None and kind in _BLOCK_KINDS and probe.named_child_count:
-            first = probe.named_children[0]
-            line = text_lines(first.start_point[0])
-            block_indent = len(line) - len(line.lstrip(" \t"))
+        if probe.type in _BLOCK_KINDS and probe.named_child_count:
+            line = text_lines(probe.named_children[0].start_point[0])
+            return len(line) - len(line.lstrip(" \t"))
         probe = probe.parent
-    return block_indent, in_text
+    return None
 
 
 AROUND_BEFORE = 2000
@@ -155,8 +149,10 @@ def from_document(
     index = doc.offset_at(position)
     text = doc.text
     block_indent, in_text = None, False
-    if doc.tree is not None:
-        block_indent, in_text = syntax_facts(doc.tree, doc.byte_offset_at(position), doc.line_text)
+    cursor_byte = doc.byte_offset_at(position)
+    if doc.tree is not None and doc.language is not None:
+        block_indent = block_indent_at(doc.tree, cursor_byte, doc.line_text)
+        in_text = is_in_comment_or_string(doc.tree, cursor_byte, doc.language)
     return CompletionContext(
         uri=doc.uri,
         version=doc.version,
@@ -167,7 +163,7 @@ def from_document(
         block_indent=block_indent,
         in_comment_or_string=in_text,
         tree=doc.tree,
-        cursor_byte=doc.byte_offset_at(position),
+        cursor_byte=cursor_byte,
         neighbors=neighbors,
     )
 
