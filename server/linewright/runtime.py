@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 
 from linewright.config import Settings
+from linewright.core import paths
 from linewright.core.llm.client import HttpClient
 from linewright.core.llm.factory import create_backend, timeouts
 from linewright.core.llm.types import Backend
@@ -34,6 +35,7 @@ class Runtime:
             self.backend,
             lambda: self.settings.completion,
             suggestion_filter=self.suggestion_filter,
+            cache_dir=paths.cache_dir() / "completions",
         )
 
     def backend(self) -> Backend:
@@ -72,6 +74,7 @@ class Runtime:
     async def aclose(self) -> None:
         """Stop the backend (and the embedded child) and close connections."""
         self.suggestion_filter.close()
+        await self.completion.aclose()  # flushes the disk cache's pending answers
         await self._close_backend()
 
     def backend_label(self) -> str:

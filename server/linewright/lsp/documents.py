@@ -60,3 +60,4 @@ def register(server: LinewrightServer) -> None:
     def did_close(ls: LinewrightServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.documents.close(params.text_document.uri)
         ls.neighbors.closed(params.text_document.uri)
+        ls.runtime.completion.forget(params.text_document.uri)  # typing-along memory
