@@ -183,6 +183,10 @@ def test_prepare_removes_duplicates_and_renames(dist: Target) -> None:
         ("test_a_2", other.replace("test_a", "test_a_2")),
     ]
     assert dropped == [Dropped("test_b", "model:x", "duplicate", "same test as test_a")]
+    # the same body with other imports is another test (one of them may not import)
+    derived = Candidate("test_c", same.replace("test_a", "test_c"), (), "derived")
+    kept, dropped = prepare([candidate(same), derived], dist)
+    assert [c.name for c in kept] == ["test_a", "test_c"] and dropped == []
 
 
 def test_prompts_carry_the_variant_context(dist: Target) -> None:

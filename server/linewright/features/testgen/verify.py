@@ -89,7 +89,9 @@ def prepare(
         if problem is not None:
             dropped.append(problem)
         for test in fixed:
-            key = re.sub(r"def \w+", "def _", re.sub(r"\s+", " ", test.source))
+            # the preamble counts: the same body under a broken import is another test
+            body = "\n".join((*test.preamble, test.source))
+            key = re.sub(r"def \w+", "def _", re.sub(r"\s+", " ", body))
             if key in seen:
                 dropped.append(
                     Dropped(test.name, test.origin, "duplicate", f"same test as {seen[key]}")
