@@ -28,8 +28,19 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 
 def setting(default: Any, doc: str, **limits: Any) -> Any:
-    """A settings field with its one-line description and optional `minimum`/`maximum`."""
+    """A settings field with its one-line description, optional `minimum`/`maximum`, and
+    `machine=True` for settings a repository's own files may not set (see `MACHINE_NOTE`)."""
     return field(default=default, metadata={"doc": doc, **limits})
+
+
+MACHINE_NOTE = (
+    "a workspace file cannot set this (it picks a program to run or where code and keys are"
+    " sent); set it in your user config, the environment or the editor's user settings"
+)
+"""Why a `machine` setting from `linewright.toml`/`pyproject.toml` is ignored: opening a
+cloned repository must not let it run its own interpreter, load its own model file, or send
+the code and the user's API key to a server it names. The VS Code extension marks the same
+settings `"scope": "machine"`, so workspace settings cannot set them there either."""
 
 
 BackendKind = Literal["embedded", "llamacpp", "openai", "ollama"]
@@ -46,11 +57,17 @@ class BackendSettings:
     kind: BackendKind = setting(
         "embedded", "Model backend: embedded (local llama.cpp child), llamacpp, openai or ollama."
     )
-    url: str = setting("", "Base URL of the model server (ignored by the embedded backend).")
+    url: str = setting(
+        "", "Base URL of the model server (ignored by the embedded backend).", machine=True
+    )
     model: str = setting("", "Model name sent to OpenAI-compatible and Ollama servers.")
-    api_key: str = setting("", "API key for the server; prefer the apiKeyEnv setting.")
+    api_key: str = setting(
+        "", "API key for the server; prefer the apiKeyEnv setting.", machine=True
+    )
     api_key_env: str = setting(
-        "LINEWRIGHT_API_KEY", "Environment variable that holds the API key, read at start-up."
+        "LINEWRIGHT_API_KEY",
+        "Environment variable that holds the API key, read at start-up.",
+        machine=True,
     )
     fim_template: FimTemplateName = setting(
         "auto", "FIM prompt template: auto, none (prefix only), or a family name (qwen, ...)."
@@ -66,7 +83,9 @@ class BackendSettings:
 class EmbeddedSettings:
     """The llama.cpp server Linewright runs itself (the default backend)."""
 
-    model_path: str = setting("", "GGUF model to serve; empty means SmolLM2-135M-Instruct.")
+    model_path: str = setting(
+        "", "GGUF model to serve; empty means SmolLM2-135M-Instruct.", machine=True
+    )
     threads: int = setting(0, "CPU threads for llama.cpp; 0 picks 1-2 from the cores.", minimum=0)
     n_ctx: int = setting(4096, "Context window in tokens.", minimum=512, maximum=131072)
     n_batch: int = setting(512, "Prompt batch size in tokens (kept below nCtx).", minimum=16)
@@ -250,11 +269,15 @@ class TestgenSettings:
         5.0, "CPU seconds one generated test may use.", minimum=0.1, maximum=600.0
     )
     memory_mb: int = setting(
-        1024, "Address-space limit of the sandbox process, in MiB.", minimum=128
+        1024, "Address-space limit of the sandbox process, in MiB.", minimum=128, maximum=16384
     )
-    file_size_mb: int = setting(16, "Largest file a test may write, in MiB.", minimum=1)
+    file_size_mb: int = setting(
+        16, "Largest file a test may write, in MiB.", minimum=1, maximum=1024
+    )
     python: str = setting(
-        "", "Interpreter that runs tests; empty: the workspace's .venv, else Linewright's."
+        "",
+        "Interpreter that runs tests; empty: the workspace's .venv, else Linewright's.",
+        machine=True,
     )
 
 
@@ -292,6 +315,8 @@ class Layer:
 
     source: str
     values: Mapping[str, Any]
+    trusted: bool = True
+    """False for files that come with the workspace: they cannot set `machine` settings."""
 
 
 def snake(name: str) -> str:
@@ -310,12 +335,13 @@ def build(layers: list[Layer]) -> tuple[Settings, list[Problem]]:
     problems: list[Problem] = []
     settings = Settings()
     for layer in layers:
-        settings = _apply(settings, layer.values, layer.source, "", problems)
+        settings = _apply(settings, layer.values, layer, "", problems)
     return settings, problems
 
 
-def _apply(obj: Any, values: Any, source: str, path: str, problems: list[Problem]) -> Any:
+def _apply(obj: Any, values: Any, layer: Layer, path: str, problems: list[Problem]) -> Any:
     """Return a copy of dataclass `obj` with valid `values` applied; record invalid ones."""
+    source = layer.source
     if not isinstance(values, Mapping):
         problems.append(Problem(source, path or "<root>", "expected a table/object"))
         return obj
@@ -330,7 +356,10 @@ def _apply(obj: Any, values: Any, source: str, path: str, problems: list[Problem
             continue
         current = getattr(obj, name)
         if dataclasses.is_dataclass(current):
-            changes[name] = _apply(current, raw_value, source, key, problems)
+            changes[name] = _apply(current, raw_value, layer, key, problems)
+            continue
+        if fields[name].metadata.get("machine") and not layer.trusted:
+            problems.append(Problem(source, key, MACHINE_NOTE))
             continue
         try:
             changes[name] = _coerce(raw_value, hints[name], fields[name].metadata)
@@ -405,7 +434,7 @@ def _number(value: Any, hint: type) -> int | float:
 
 
 def file_layer(
-    path: pathlib.Path, source: str, table: str | None = None
+    path: pathlib.Path, source: str, table: str | None = None, *, trusted: bool = True
 ) -> tuple[Layer | None, list[Problem]]:
     """Read a TOML file (optionally one `[tool.x]` table of it); missing file -> no layer."""
     if not path.is_file():
@@ -419,7 +448,7 @@ def file_layer(
             data = data.get(part) if isinstance(data, dict) else None
         if data is None:
             return None, []
-    return Layer(source, data), []
+    return Layer(source, data, trusted), []
 
 
 def env_layer(environ: Mapping[str, str]) -> Layer | None:
@@ -448,9 +477,11 @@ def workspace_layers(root: pathlib.Path | None) -> tuple[list[Layer], list[Probl
     """`linewright.toml` at the workspace root, else `[tool.linewright]` in pyproject.toml."""
     if root is None:
         return [], []
-    layer, problems = file_layer(root / "linewright.toml", "linewright.toml")
+    layer, problems = file_layer(root / "linewright.toml", "linewright.toml", trusted=False)
     if layer is None and not problems:
-        layer, problems = file_layer(root / "pyproject.toml", "pyproject.toml", "tool.linewright")
+        layer, problems = file_layer(
+            root / "pyproject.toml", "pyproject.toml", "tool.linewright", trusted=False
+        )
     return ([layer] if layer else []), problems
 
 
@@ -516,5 +547,7 @@ def describe(cls: type = Settings, prefix: str = "") -> dict[str, dict[str, Any]
         for limit in ("minimum", "maximum"):
             if limit in f.metadata:
                 entry[limit] = f.metadata[limit]
+        if f.metadata.get("machine"):
+            entry["scope"] = "machine"
         out[key] = entry
     return out

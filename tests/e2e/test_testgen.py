@@ -12,6 +12,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from linewright.features.testgen.render import Insert, apply
 from tests.e2e.conftest import SERVER, start, tiny_options
 
 SOURCE = (
@@ -150,6 +151,41 @@ async def test_command_offers_a_verified_test_file(client: LanguageClient) -> No
     assert (
         summaries and summaries[-1].startswith("Linewright: ") and "for `double`" in summaries[-1]
     )
+
+
+UNSAVED = '"""Unsaved."""\nimport math\n\n\ndef test_in_buffer():\n    assert math.pi > 3\n'
+
+
+async def test_command_extends_the_open_test_file_as_the_editor_holds_it(
+    client: LanguageClient,
+) -> None:
+    root: pathlib.Path = client.root  # type: ignore[attr-defined]
+    test_file = root / "tests" / "test_calc.py"
+    test_file.parent.mkdir()
+    test_file.write_text("def test_on_disk():\n    assert True\n")
+    item = types.TextDocumentItem(
+        uri=test_file.as_uri(), language_id="python", version=5, text=UNSAVED
+    )
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=item))
+    params = types.ExecuteCommandParams(
+        command="linewright.generateTests",
+        arguments=[client.uri, INSIDE],  # type: ignore[attr-defined]
+    )
+    result = await client.workspace_execute_command_async(params)
+    assert (result["applied"], result["create"], result["file"]) == (True, False, str(test_file))
+    (applied,) = client.applied  # type: ignore[attr-defined]
+    if applied.edit.changes is not None:  # Neovim: no versions in this form
+        ((uri, edits),) = applied.edit.changes.items()
+        version = None
+    else:
+        (change,) = applied.edit.document_changes
+        uri, edits, version = change.text_document.uri, change.edits, change.text_document.version
+    neovim = client.client_name == "neovim"  # type: ignore[attr-defined]
+    assert (uri, version) == (test_file.as_uri(), None if neovim else 5)
+    inserts = tuple(Insert(e.range.start.line, e.range.start.character, e.new_text) for e in edits)
+    assert apply(UNSAVED, inserts) == result["text"]
+    assert result["text"].startswith('"""Unsaved."""\nimport math\nfrom pkg.calc import double\n')
+    assert "test_on_disk" not in result["text"]
 
 
 async def test_command_outside_a_function_is_an_error(client: LanguageClient) -> None:

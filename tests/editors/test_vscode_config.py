@@ -28,8 +28,15 @@ def contributed() -> dict[str, dict[str, Any]]:
 def expected_property(entry: dict[str, Any]) -> dict[str, Any]:
     """What `contributedProperties` in src/settings.ts makes of one describe() entry."""
     prop = {"type": entry["type"], "default": entry["default"], "description": entry["doc"]}
-    prop.update({k: entry[k] for k in ("enum", "minimum", "maximum") if k in entry})
+    prop.update({k: entry[k] for k in ("enum", "minimum", "maximum", "scope") if k in entry})
     return prop
+
+
+def test_machine_settings_are_restricted_in_untrusted_workspaces() -> None:
+    manifest = json.loads(PACKAGE.read_text(encoding="utf-8"))
+    machine = [f"linewright.{k}" for k, e in config.describe().items() if e.get("scope")]
+    restricted = manifest["capabilities"]["untrustedWorkspaces"]["restrictedConfigurations"]
+    assert (restricted, len(machine)) == (machine, 5)
 
 
 def test_every_server_setting_is_contributed_and_nothing_else() -> None:

@@ -824,6 +824,47 @@ def test_tool_linewright_that_is_not_a_table(tmp_path: pathlib.Path) -> None:
     )
 
 
+MACHINE_KEYS = [
+    "backend.url", "backend.apiKey", "backend.apiKeyEnv", "embedded.modelPath", "testgen.python"
+]  # fmt: skip
+
+
+def test_machine_settings_are_exactly_these() -> None:
+    marked = [key for key, entry in config.describe().items() if entry.get("scope") == "machine"]
+    assert marked == MACHINE_KEYS
+
+
+@pytest.mark.parametrize("key", [pytest.param(k, id=k) for k in MACHINE_KEYS])
+@pytest.mark.parametrize("file", ["linewright.toml", "pyproject.toml"])
+def test_workspace_files_cannot_set_machine_settings(
+    key: str, file: str, tmp_path: pathlib.Path
+) -> None:
+    section, name = key.split(".")
+    table = f"tool.linewright.{section}" if file == "pyproject.toml" else section
+    write(tmp_path / file, f'[{table}]\n{name} = "/tmp/evil"\n')
+    settings, problems, _ = load(workspace_root=tmp_path)
+    assert settings == DEFAULTS
+    assert problems == [Problem(file, key, config.MACHINE_NOTE)]
+
+
+@pytest.mark.parametrize("key", [pytest.param(k, id=k) for k in MACHINE_KEYS])
+def test_user_sources_still_set_machine_settings(key: str, tmp_path: pathlib.Path) -> None:
+    section, name = key.split(".")
+    user = write(tmp_path / "user.toml", f'[{section}]\n{name} = "/opt/x"\n')
+    settings, problems, _ = load(user_file=user, init_options={section: {name: "/opt/y"}})
+    assert problems == []
+    assert getattr(getattr(settings, section), config.snake(name)) == "/opt/y"
+    settings, _, _ = load(user_file=user)
+    assert getattr(getattr(settings, section), config.snake(name)) == "/opt/x"
+
+
+def test_workspace_machine_setting_leaves_the_rest_of_the_file(tmp_path: pathlib.Path) -> None:
+    write(tmp_path / "linewright.toml", '[testgen]\npython = "./x"\nmaxTests = 3\n')
+    settings, problems, _ = load(workspace_root=tmp_path)
+    assert settings == replace(DEFAULTS, testgen={"max_tests": 3})
+    assert [p.key for p in problems] == ["testgen.python"]
+
+
 def test_bad_linewright_toml_is_reported(tmp_path: pathlib.Path) -> None:
     write(tmp_path / "linewright.toml", "[backend\n")
     write(tmp_path / "pyproject.toml", '[tool.linewright]\nlogLevel = "debug"\n')
@@ -846,7 +887,7 @@ SOURCE_ORDER = [
 
 
 def all_sources(
-    tmp_path: pathlib.Path, present: list[str], key: str = "url", value: Any = None
+    tmp_path: pathlib.Path, present: list[str], key: str = "model", value: Any = None
 ) -> dict[str, Any]:
     """`load` arguments where each present source sets backend.<key> (default: its name)."""
     args: dict[str, Any] = {"environ": {}}
@@ -879,7 +920,7 @@ def test_priority_highest_source_wins(top: int, tmp_path: pathlib.Path) -> None:
     present = SOURCE_ORDER[: top + 1]
     settings, problems, _ = load(**all_sources(tmp_path, present))
     assert problems == []
-    assert settings.backend.url == f"from {SOURCE_ORDER[top]}"
+    assert settings.backend.model == f"from {SOURCE_ORDER[top]}"
 
 
 @pytest.mark.parametrize(
@@ -888,7 +929,7 @@ def test_priority_highest_source_wins(top: int, tmp_path: pathlib.Path) -> None:
 )
 def test_each_source_alone_applies(alone: str, tmp_path: pathlib.Path) -> None:
     settings, problems, sources = load(**all_sources(tmp_path, [alone]))
-    assert (settings.backend.url, problems, len(sources)) == (f"from {alone}", [], 1)
+    assert (settings.backend.model, problems, len(sources)) == (f"from {alone}", [], 1)
 
 
 def test_sources_are_listed_lowest_first(tmp_path: pathlib.Path) -> None:
@@ -1002,7 +1043,7 @@ def test_describe_entry_matches_field(path: tuple[str, ...]) -> None:
     assert "\n" not in doc
     json_type = {bool: "boolean", int: "integer", float: "number", str: "string"}[type(default)]
     assert entry["type"] == json_type
-    assert set(entry) <= {"default", "doc", "type", "enum", "minimum", "maximum"}
+    assert set(entry) <= {"default", "doc", "type", "enum", "minimum", "maximum", "scope"}
     # the default passes its own validation (type, enum, limits)
     assert config.build([Layer("defaults", nested(path, default))]) == (DEFAULTS, [])
 
@@ -1063,8 +1104,9 @@ def test_describe_entry_matches_field(path: tuple[str, ...]) -> None:
                 "default": "",
                 "doc": "Base URL of the model server (ignored by the embedded backend).",
                 "type": "string",
+                "scope": "machine",
             },
-            id="string",
+            id="string-machine-scoped",
         ),
     ],
 )

@@ -64,25 +64,15 @@ def listener() -> Iterator[tuple[int, list[object]]]:
 
 
 def case(name: str, body: str) -> Candidate:
+    """A candidate importing only what its body uses (so the static screen judges the body)."""
     code = "".join(f"    {line}\n" for line in body.splitlines())
-    return Candidate(
-        name,
-        f"def {name}():\n{code}    assert double(2) == 4\n",
-        ("import os", "import socket"),
-        "model:x",
-    )
+    imports = tuple(f"import {m}" for m in ("os", "socket") if f"{m}." in body)
+    return Candidate(name, f"def {name}():\n{code}    assert double(2) == 4\n", imports, "model:x")
 
 
-async def test_misbehaving_tests_are_dropped_with_their_reason(
-    double: Target,
-    tmp_path: pathlib.Path,
-    listener: tuple[int, list[object]],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    port, accepted = listener
-    outside = tmp_path / "escaped.txt"
-    monkeypatch.setenv("LW_TEST_SECRET_TOKEN", SECRET)
-    candidates = [
+def misbehaving(outside: pathlib.Path, port: int) -> list[Candidate]:
+    """One candidate per containment requirement, and one fine test."""
+    return [
         case("test_infinite_loop", "while True:\n    pass"),
         case(
             "test_unbounded_allocation", "hog = []\nwhile True:\n    hog.append(bytearray(2**27))"
@@ -98,7 +88,20 @@ async def test_misbehaving_tests_are_dropped_with_their_reason(
         case("test_exits", "os._exit(0)"),
         case("test_fine", "assert double(1) == 2"),
     ]
-    verdict = await verify(double, candidates, Sandbox(LIMITS), universe(double), 10)
+
+
+async def test_misbehaving_tests_are_dropped_with_their_reason(
+    double: Target,
+    tmp_path: pathlib.Path,
+    listener: tuple[int, list[object]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sandbox alone (the static screen off, as if it had missed everything)."""
+    port, accepted = listener
+    outside = tmp_path / "escaped.txt"
+    monkeypatch.setenv("LW_TEST_SECRET_TOKEN", SECRET)
+    candidates = misbehaving(outside, port)
+    verdict = await verify(double, candidates, Sandbox(LIMITS), universe(double), 10, screen=False)
     reasons = {d.name: d.reason for d in verdict.dropped}
     assert reasons == {
         "test_infinite_loop": "timeout",
@@ -120,6 +123,39 @@ async def test_misbehaving_tests_are_dropped_with_their_reason(
     assert not outside.exists()
     assert accepted == []
     assert verdict.coverage.line_rate == 1.0
+
+
+async def test_the_pipeline_screens_then_contains(
+    double: Target,
+    tmp_path: pathlib.Path,
+    listener: tuple[int, list[object]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As shipped: what the static screen sees is dropped before it runs, the rest by the
+    sandbox; either way with a reason, and only the fine test is kept."""
+    port, accepted = listener
+    outside = tmp_path / "escaped.txt"
+    monkeypatch.setenv("LW_TEST_SECRET_TOKEN", SECRET)
+    verdict = await verify(
+        double, misbehaving(outside, port), Sandbox(LIMITS), universe(double), 10
+    )
+    reasons = {d.name: d.reason for d in verdict.dropped}
+    assert reasons == {
+        "test_infinite_loop": "timeout",
+        "test_unbounded_allocation": "memory",
+        "test_fork_bomb": "unsafe",
+        "test_writes_outside": "unsafe",
+        "test_rewrites_the_runner": "unsafe",
+        "test_opens_socket": "unsafe",
+        "test_reads_secret": "unsafe",
+        "test_reads_process_env": "secret",
+        "test_burns_cpu_in_c": "cpu",
+        "test_big_file": "unsafe",
+        "test_exits": "unsafe",
+    }
+    assert [c.name for c in verdict.kept] == ["test_fine"]
+    assert not outside.exists()
+    assert accepted == []
 
 
 async def test_the_environment_is_scrubbed(double: Target, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -153,6 +189,9 @@ KERNEL_ONLY = "\n".join(
         "def test_inet_socket_is_refused():",
         "    with pytest.raises(OSError):",
         "        socket.socket(socket.AF_INET).connect(('127.0.0.1', int(os.environ['PORT'])))",
+        "def test_read_outside_is_refused():",
+        "    with pytest.raises(PermissionError):",
+        "        open(os.environ['READABLE']).read()",
         "def test_writes_inside_work():",
         "    with open('inside.txt', 'w') as f:",
         "        f.write('ok')",
@@ -160,36 +199,54 @@ KERNEL_ONLY = "\n".join(
         "",
     ]
 )
+KERNEL_LAYERS = ("netns", "pidns", "procfs", "rlimits", "landlock", "landlock-reads", "seccomp")
+TRAPPED = "native"  # seccomp traps a refused call and the runner reports it, guard or not
+KERNEL_CASES: dict[str, tuple[tuple[str, ...], str | None]] = {
+    # test -> (the layers that each refuse it on their own, the violation it is reported as)
+    "fork_is_refused": (("seccomp",), TRAPPED),
+    "write_outside_is_refused": (("landlock",), None),
+    "inet_socket_is_refused": (("seccomp", "netns"), TRAPPED),
+    "read_outside_is_refused": (("landlock-reads",), None),
+}
 
 
 async def test_kernel_layers_hold_without_the_python_guard(
     double: Target,
     tmp_path: pathlib.Path,
+    tmp_path_factory: pytest.TempPathFactory,
     listener: tuple[int, list[object]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     port, accepted = listener
     outside = tmp_path / "kernel-escape.txt"
-    layers = ("netns", "pidns", "rlimits", "landlock", "seccomp")
-    # the child's environment is scrubbed: pass the two values through the test file instead
-    text = KERNEL_ONLY.replace("os.environ['OUTSIDE']", repr(str(outside))).replace(
-        "os.environ['PORT']", str(port)
+    readable = tmp_path_factory.mktemp("outside") / "world-readable.txt"
+    readable.write_text(SECRET)
+    readable.chmod(0o644)
+    # the child's environment is scrubbed: pass the values through the test file instead
+    text = (
+        KERNEL_ONLY.replace("os.environ['OUTSIDE']", repr(str(outside)))
+        .replace("os.environ['PORT']", str(port))
+        .replace("os.environ['READABLE']", repr(str(readable)))
     )
-    run = await Sandbox(LIMITS, layers=layers).pytest(subject_of(double), {"test_kernel.py": text})
-    if run.missing:
-        pytest.skip(f"this kernel lacks {run.missing}")
-    names = (
-        "fork_is_refused",
-        "write_outside_is_refused",
-        "inet_socket_is_refused",
-        "writes_inside_work",
+    run = await Sandbox(LIMITS, layers=KERNEL_LAYERS).pytest(
+        subject_of(double), {"test_kernel.py": text}
     )
-    assert {key: event["outcome"] for key, event in run.done.items()} == {
-        f"test_kernel.py::test_{name}": "passed" for name in names
-    }
-    assert all("violation" not in event for event in run.done.values())  # the guard was off
-    assert set(run.layers) >= {"netns", "pidns", "rlimits", "seccomp"}
+    applied = {name.split(":")[0] for name in run.layers}
+    outcomes = {key.split("::test_")[1]: event for key, event in run.done.items()}
+    assert outcomes["writes_inside_work"]["outcome"] == "passed", outcomes
+    held = [name for name, (layers, _) in KERNEL_CASES.items() if set(layers) & applied]
+    for name in held:  # each refusal a layer that was applied makes (the others may pass)
+        _, violation = KERNEL_CASES[name]
+        event = outcomes[name]
+        if violation is not None and "seccomp" in applied:
+            assert event.get("violation", [None])[0] == violation, (name, event)
+        else:
+            assert event["outcome"] == "passed", (name, event)
+    for event in run.done.values():  # the guard was off: only the seccomp trap reports
+        assert event.get("violation", [TRAPPED])[0] == TRAPPED, event
     assert not outside.exists() and accepted == []
+    if not held:
+        pytest.skip(f"this kernel lacks {run.missing}")
 
 
 async def test_unsaved_text_is_what_runs(tmp_path: pathlib.Path) -> None:
@@ -227,6 +284,12 @@ async def test_a_module_that_hangs_on_import_is_an_error(tmp_path: pathlib.Path)
         pytest.param(-9, True, ["timeout", "ran past the sandbox's wall-clock limit"], id="wall"),
         pytest.param(139, False, ["crash", "crashed the test process (SIGSEGV)"], id="segv"),
         pytest.param(3, False, ["crash", "ended the test process (exit status 3)"], id="exit"),
+        pytest.param(
+            128 + 31,
+            False,
+            ["native", "made a system call the sandbox forbids (killed by SIGSYS)"],
+            id="sigsys",
+        ),
     ],
 )
 def test_death_reason(status: int, timed_out: bool, expected: list[str]) -> None:
@@ -237,6 +300,22 @@ def test_interpreter_prefers_the_workspace_venv(tmp_path: pathlib.Path) -> None:
     assert interpreter("", tmp_path) == sys.executable
     python = tmp_path / ".venv" / "bin" / "python"
     python.parent.mkdir(parents=True)
-    python.touch()
+    python.symlink_to(pathlib.Path(sys.executable).resolve())
+    assert interpreter("", tmp_path) == sys.executable  # no pyvenv.cfg: not a virtualenv
+    (tmp_path / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
     assert interpreter("", tmp_path) == str(python)
     assert interpreter("/opt/py", tmp_path) == "/opt/py"
+
+
+def test_a_python_committed_into_the_workspace_is_never_run(tmp_path: pathlib.Path) -> None:
+    fake = tmp_path / "venv" / "bin" / "python"
+    fake.parent.mkdir(parents=True)
+    fake.write_text("#!/bin/sh\ntouch /tmp/owned\n")
+    fake.chmod(0o755)
+    (tmp_path / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    assert interpreter("", tmp_path) == sys.executable
+    fake.unlink()
+    fake.symlink_to(tmp_path / "evil")  # a link back into the repository
+    (tmp_path / "evil").write_text("#!/bin/sh\n")
+    (tmp_path / "evil").chmod(0o755)
+    assert interpreter("", tmp_path) == sys.executable

@@ -8,7 +8,6 @@ import pytest
 
 from linewright.core.documents import Document
 from linewright.core.positions import Position
-from linewright.features.testgen import layout
 from linewright.features.testgen.records import TestgenError
 from linewright.features.testgen.target import Target, find_target, name_at
 
@@ -166,75 +165,29 @@ def test_other_languages_are_refused(tmp_path: pathlib.Path) -> None:
         find_target(doc.tree, doc.language, 15, path, doc.text, None)
 
 
-DEEP = ["a/b/__init__.py", "a/b/c.py"]
+METER = """\
+def _clip(x):
+    return max(0, x)
 
 
-@pytest.mark.parametrize(
-    ("files", "module", "name", "root"),
-    [
-        pytest.param(["src/p/__init__.py", "src/p/m.py"], "src/p/m.py", "p.m", "src", id="src"),
-        pytest.param(["a/__init__.py", *DEEP], "a/b/c.py", "a.b.c", ".", id="deep"),
-        pytest.param(["scripts/tool.py"], "scripts/tool.py", "tool", "scripts", id="plain-folder"),
-        pytest.param(["pkg/__init__.py"], "pkg/__init__.py", "pkg", ".", id="package-init"),
-    ],
-)  # fmt: skip
-def test_module_name(
-    tmp_path: pathlib.Path, files: list[str], module: str, name: str, root: str
-) -> None:
-    for file in files:
-        (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / file).touch()
-    assert layout.module_name(tmp_path / module) == (
-        name,
-        (tmp_path / root).resolve() if root != "." else tmp_path,
+def read(raw):
+    return raw
+
+
+class Meter:
+    def read(self, raw):
+        value = _clip(raw) + self._offset()
+        return read(value) + self.read(0) + len(Meter.__name__)
+
+    def _offset(self):
+        return 1
+"""
+
+
+def test_a_method_sees_the_module_functions_and_methods_it_calls(tmp_path: pathlib.Path) -> None:
+    path = make_project(tmp_path, METER, "src/pkg/meter.py")
+    assert make_target(path, line_of(METER, "value = _clip")).helpers == (
+        "def _clip(x):\n    return max(0, x)\n",
+        "def _offset(self):\n    return 1\n",
+        "def read(raw):\n    return raw\n",  # not itself (`self.read`), nor its class
     )
-
-
-def test_unimportable_file_name(tmp_path: pathlib.Path) -> None:
-    with pytest.raises(TestgenError, match="not importable"):
-        layout.module_name(tmp_path / "my-script.py")
-
-
-MIRROR = "tests/pkg/test_mod.py"
-
-
-@pytest.mark.parametrize(
-    ("existing", "expected"),
-    [
-        pytest.param([], "tests/test_mod.py", id="default-tests-folder"),
-        pytest.param(["test/test_other.py"], "test/test_mod.py", id="project-uses-test"),
-        pytest.param(["tests/a/test_mod.py", MIRROR], MIRROR, id="mirror"),
-        pytest.param(["src/pkg/test_mod.py"], "src/pkg/test_mod.py", id="existing-beside"),
-        pytest.param(["src/pkg/test_other.py"], "src/pkg/test_mod.py", id="tests-live-beside"),
-    ],
-)  # fmt: skip
-def test_destination_follows_the_layout(
-    tmp_path: pathlib.Path, existing: list[str], expected: str
-) -> None:
-    path = make_project(tmp_path, "def f():\n    return 1\n", "src/pkg/mod.py")
-    for file in existing:
-        (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / file).write_text("def test_x():\n    assert True\n")
-    assert layout.destination(path, "pkg.mod", tmp_path) == tmp_path / expected
-
-
-def test_style_example_prefers_the_destination(tmp_path: pathlib.Path) -> None:
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "test_a.py").write_text("def test_a():\n    assert 1 == 1\n")
-    (tmp_path / "tests" / "test_b.py").write_text(
-        "import pytest\n\n\ndef test_b():\n    assert 2\n" * 200
-    )
-    assert layout.style_example(tmp_path, None) == "def test_a():\n    assert 1 == 1\n"
-    preferred = layout.style_example(tmp_path, tmp_path / "tests" / "test_b.py")
-    assert preferred is not None and preferred.startswith("import pytest\n")
-    assert len(preferred) <= layout.STYLE_CHARS and preferred.endswith("\n")
-    assert layout.style_example(tmp_path / "tests" / "none", None) is None
-
-
-def test_project_root(tmp_path: pathlib.Path) -> None:
-    path = make_project(tmp_path)
-    assert layout.project_root(path) == tmp_path
-    assert layout.project_root(path, tmp_path / "src") == tmp_path / "src"
-    lone = tmp_path.parent / f"{tmp_path.name}-lone" / "x.py"
-    lone.parent.mkdir()
-    assert layout.project_root(lone) == lone.parent

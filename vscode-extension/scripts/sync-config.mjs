@@ -22,6 +22,10 @@ const packagePath = new URL('../package.json', import.meta.url);
 const text = readFileSync(packagePath, 'utf-8');
 const manifest = JSON.parse(text);
 manifest.contributes.configuration.properties = contributedProperties(described);
+// Settings a repository may not choose (scope "machine"), also restricted in untrusted workspaces.
+manifest.capabilities.untrustedWorkspaces.restrictedConfigurations = Object.entries(described)
+  .filter(([, setting]) => setting.scope === 'machine')
+  .map(([key]) => `linewright.${key}`);
 const updated = JSON.stringify(manifest, null, 2) + '\n';
 
 if (process.argv.includes('--check')) {

@@ -12,6 +12,8 @@ export interface DescribedSetting {
   enum?: string[];
   minimum?: number;
   maximum?: number;
+  /** "machine": a repository's own files may not set it (see `MACHINE_NOTE` in config.py). */
+  scope?: 'machine';
 }
 
 /** One property of package.json's `contributes.configuration.properties`. */
@@ -56,6 +58,7 @@ export function contributedProperties(
     if (setting.enum !== undefined) property.enum = setting.enum;
     if (setting.minimum !== undefined) property.minimum = setting.minimum;
     if (setting.maximum !== undefined) property.maximum = setting.maximum;
+    if (setting.scope !== undefined) property.scope = setting.scope;
     properties[`${SECTION}.${key}`] = property;
   }
   return { ...properties, ...CLIENT_SETTINGS };

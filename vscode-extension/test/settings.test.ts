@@ -12,6 +12,7 @@ describe('contributedProperties', () => {
         default: 'embedded', doc: 'Model backend.', type: 'string', enum: ['embedded', 'openai'],
       },
       logLevel: { default: 'info', doc: 'How much the server logs.', type: 'string' },
+      'testgen.python': { default: '', doc: 'Interpreter.', type: 'string', scope: 'machine' },
     });
     assert.deepStrictEqual(properties, {
       'linewright.embedded.nCtx': {
@@ -23,6 +24,9 @@ describe('contributedProperties', () => {
         enum: ['embedded', 'openai'],
       },
       'linewright.logLevel': { type: 'string', default: 'info', description: 'How much the server logs.' },
+      'linewright.testgen.python': {
+        type: 'string', default: '', description: 'Interpreter.', scope: 'machine',
+      },
       ...CLIENT_SETTINGS,
     });
   });

@@ -3,7 +3,9 @@
 The code action is cheap (tree-sitter only) and only carries the command. Running the
 command is the user's action: tests are derived, asked for, verified in the sandbox (with
 `$/progress`), then offered through `workspace/applyEdit` and summarised with
-`window/showMessage`. The editor applies the edit; nothing is written from here.
+`window/showMessage`. The editor applies the edit; nothing is written from here. The test
+file is read as the editor holds it (`OpenFiles`), and the edit names the version it was
+computed from, so an editor that has moved on since refuses it.
 
 pygls takes one handler per method, so the code action is chained after the one already
 registered (`lsp/diagnostics.py`): register this module last.
@@ -15,6 +17,7 @@ import inspect
 import logging
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
@@ -22,7 +25,7 @@ from pygls.exceptions import JsonRpcException
 
 from linewright.core.errors import LinewrightError
 from linewright.core.positions import Position
-from linewright.features.testgen import TestgenFeature, TestgenResult
+from linewright.features.testgen import TestgenFeature, TestgenResult, read_disk
 from linewright.features.testgen.render import FileEdit
 from linewright.lsp.server import LinewrightServer
 
@@ -40,9 +43,36 @@ def code_action(name: str, uri: str, position: types.Position) -> types.CodeActi
     return types.CodeAction(title=title, kind=KIND, command=command)
 
 
-def workspace_edit(edit: FileEdit, caps: types.ClientCapabilities | None) -> types.WorkspaceEdit:
+class OpenFiles:
+    """Reads files as the editor holds them: an open document's text (its version is kept
+    for the edit), else the file on disk."""
+
+    def __init__(self, ls: LinewrightServer) -> None:
+        self.ls = ls
+        self.versions: dict[Path, int] = {}
+
+    def read(self, path: Path) -> str | None:
+        doc = self.ls.documents.get(path.as_uri())
+        if doc is None:
+            return read_disk(path)
+        self.versions[path] = doc.version
+        return doc.text
+
+    def moved(self) -> list[Path]:
+        """Files read from the editor whose document changed (or closed) since."""
+        return [
+            path
+            for path, version in self.versions.items()
+            if getattr(self.ls.documents.get(path.as_uri()), "version", None) != version
+        ]
+
+
+def workspace_edit(
+    edit: FileEdit, caps: types.ClientCapabilities | None, version: int | None = None
+) -> types.WorkspaceEdit:
     """The edit in the form the client takes: `documentChanges` (with a `CreateFile` when
-    it can create files) or a plain `changes` map."""
+    it can create files) or a plain `changes` map. `version` is that of the open document
+    the edit was computed from (None when it was read from disk)."""
     uri = edit.path.as_uri()
     edits: list[types.TextEdit] = []
     for insert in edit.inserts:
@@ -55,7 +85,7 @@ def workspace_edit(edit: FileEdit, caps: types.ClientCapabilities | None) -> typ
     if edit.create and types.ResourceOperationKind.Create in (workspace.resource_operations or ()):
         options = types.CreateFileOptions(ignore_if_exists=True)
         changes.append(types.CreateFile(uri=uri, options=options))
-    identifier = types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None)
+    identifier = types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
     changes.append(types.TextDocumentEdit(text_document=identifier, edits=edits))
     return types.WorkspaceEdit(document_changes=changes)
 
@@ -113,23 +143,29 @@ async def run_command(
         raise failed(ls, str(exc)) from exc
     progress = Progress(ls, f"Linewright: tests for {target.qualname}")
     await progress.begin()
+    files = OpenFiles(ls)
     try:
-        result = await feature.generate(target, progress.report)
+        result = await feature.generate(target, progress.report, read=files.read)
     except LinewrightError as exc:
         raise failed(ls, f"cannot generate tests: {exc}") from exc
     finally:
         progress.end("done")
     current = ls.documents.get(uri)
-    if current is None or current.version != version:
-        raise failed(ls, f"{target.path.name} changed while its tests ran; run the command again")
-    return {**result.to_json(), "applied": await offer(ls, result)}
+    moved = [p.name for p in files.moved()]
+    if current is None or current.version != version or moved:
+        names = " and ".join(moved or [target.path.name])
+        raise failed(ls, f"{names} changed while the tests ran; run the command again")
+    return {**result.to_json(), "applied": await offer(ls, result, files)}
 
 
-async def offer(ls: LinewrightServer, result: TestgenResult) -> bool:
+async def offer(
+    ls: LinewrightServer, result: TestgenResult, files: OpenFiles | None = None
+) -> bool:
     """Ask the editor to apply the edit (the user ran the command), then show the summary."""
     applied = False
     if result.edit is not None:
-        edit = workspace_edit(result.edit, ls.protocol.client_capabilities)
+        version = files.versions.get(result.edit.path) if files else None
+        edit = workspace_edit(result.edit, ls.protocol.client_capabilities, version)
         params = types.ApplyWorkspaceEditParams(
             edit=edit, label=f"Tests for {result.target.qualname}"
         )

@@ -3,11 +3,13 @@
 `TestgenFeature.generate(target)`: tests derived from executions (always, no model needed)
 plus the model's tests (several prompt variants), all verified in the sandbox (parse,
 import, pass on the current code, add line/branch coverage, no smells), rendered as a
-`FileEdit` creating or extending the project's test file. Nothing here writes a file:
-the LSP command sends the edit to the editor, the CLI writes it with `--write`.
+`FileEdit` creating or extending the project's test file (an extension of its current
+text, the editor's when open, that is run whole in the sandbox first; a separate file when
+it fails there). Nothing here writes a file: the LSP command sends the edit to the editor,
+the CLI writes it with `--write`.
 
 Stages: `target` (what to test) -> `derive` + `prompt`/`answers` (candidates) ->
-`verify` (`smells`, `sandbox`, `measure`) -> `render`.
+`verify` (`smells`, `sandbox`, `measure`) -> `layout` + `render` + `verify.place`.
 """
 
 from __future__ import annotations
@@ -30,14 +32,16 @@ from linewright.features.testgen.answers import parse_answer
 from linewright.features.testgen.records import REASONS, Candidate, Dropped, TestgenError, Verdict
 from linewright.features.testgen.sandbox import Limits, Sandbox, interpreter
 from linewright.features.testgen.target import Target, find_target, name_at
-from linewright.features.testgen.verify import subject_of, verify
+from linewright.features.testgen.verify import place, subject_of, verify
 
-__all__ = ["TestgenError", "TestgenFeature", "TestgenResult"]
+__all__ = ["Reader", "TestgenError", "TestgenFeature", "TestgenResult", "read_disk"]
 
 log = logging.getLogger(__name__)
 MIN_TOKENS = 64
 Progress = Callable[[str, int], None]
 """(message, percentage) callback."""
+Reader = Callable[[Path], str | None]
+"""The current text of a file, or None when there is none."""
 
 
 @dataclass(frozen=True)
@@ -124,9 +128,17 @@ class TestgenFeature:
         return name_at(doc.tree, doc.language, doc.byte_offset_at(position))
 
     async def generate(
-        self, target: Target, progress: Progress | None = None, *, use_model: bool | None = None
+        self,
+        target: Target,
+        progress: Progress | None = None,
+        *,
+        use_model: bool | None = None,
+        read: Reader | None = None,
     ) -> TestgenResult:
-        """Derive, ask, verify, render. Raises `TestgenError` when nothing can run."""
+        """Derive, ask, verify, render. Raises `TestgenError` when nothing can run.
+
+        `read` gives the current text of a file (None when it does not exist): the editor's
+        buffer for open files; the disk by default."""
         started = time.perf_counter()
         settings = self._settings()
         report = progress or (lambda message, percent: None)
@@ -147,8 +159,10 @@ class TestgenFeature:
         )
         edit = None
         if verdict.kept:
-            destination = layout.destination(target.path, target.module, target.root)
-            edit = render.edit_for(target, list(verdict.kept), destination)
+            report("checking the test file with the new tests", 90)
+            files = _places(target, read or read_disk)
+            verdict, edit, placing = await place(target, verdict, sandbox, universe, files)
+            notes += placing
         report("done", 100)
         counts = {"derived": len(derived), "model": len(model) + len(pre_dropped)}
         seconds = time.perf_counter() - started
@@ -235,6 +249,27 @@ async def _derive(
         outcomes[key] = outcomes.get(key, 0) + 1
     tests = derive.characterise(target, cases, run.done, universe, settings.max_tests)
     return tests, outcomes
+
+
+def _places(target: Target, read: Reader) -> list[tuple[Path, str | None]]:
+    """Where the tests may go, with the current texts: the project's test file for the
+    module, and when that exists a separate file beside it for tests that do not fit."""
+    destination = layout.destination(target.path, target.module, target.root)
+    found = [(destination, read(destination))]
+    if found[0][1] is not None:
+        other = layout.fallback(destination)
+        found.append((other, read(other)))
+    return found
+
+
+def read_disk(path: Path) -> str | None:
+    """The file's text on disk, None when there is no file (the CLI's reader)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:  # never offer to overwrite what we cannot read
+        raise TestgenError(f"cannot read {path}: {exc}") from exc
 
 
 def _limits(settings: TestgenSettings) -> Limits:

@@ -46,6 +46,8 @@ class Dropped:
 REASONS: dict[str, str] = {
     "parse": "does not parse",
     "smell": "test smell",
+    "vacuous": "assertions cannot fail",
+    "unsafe": "does something unsafe",
     "no-target": "does not call the target",
     "duplicate": "duplicate",
     "import": "does not import",

@@ -1,6 +1,8 @@
 """The kept tests as a test file: a new `tests/test_<module>.py`, or an extension of the
-existing one (missing imports after its imports, tests at its end). Pure text work: the
-result is the whole new text plus the insertions that produce it, for a `WorkspaceEdit`.
+existing one (missing imports after its imports, helpers and tests at its end, renamed
+where they would rebind a name of the file: see `fit`). Pure text work on the text given
+(the editor's when the file is open): the result is the whole new text plus the insertions
+that produce it, for a `WorkspaceEdit`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ from pathlib import Path
 from linewright.core.positions import utf16_len, utf16_to_index
 from linewright.features.testgen.records import Candidate, TestgenError
 from linewright.features.testgen.target import Target
+
+IMPORTS = (ast.Import, ast.ImportFrom)
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+DEFINITION_KEYWORD = re.compile(rb"(?:async\s+)?(?:def|class)\s+")
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,8 @@ class FileEdit:
     inserts: tuple[Insert, ...]
     text: str
     """The whole file after the edit (it parses)."""
+    tests: tuple[str, ...] = ()
+    """The names our tests have in `text`."""
 
 
 def unique_name(name: str, taken: set[str]) -> str:
@@ -87,27 +95,26 @@ def block(target: Target, kept: list[Candidate], *, with_header: bool = True) ->
     return "\n\n\n".join(p.strip("\n") for p in parts if p.strip()) + "\n"
 
 
-def edit_for(target: Target, kept: list[Candidate], path: Path) -> FileEdit:
-    """Create `path` with the tests, or extend it; raises `TestgenError` when the existing
-    file does not parse (a file that does not parse is never offered)."""
-    if not path.exists():
+def edit_for(target: Target, kept: list[Candidate], path: Path, existing: str | None) -> FileEdit:
+    """Create `path` with the tests (`existing` is None), or extend its current text; raises
+    `TestgenError` when the existing text does not parse (a file that does not parse is
+    never offered) or our names cannot be kept apart from its names."""
+    if existing is None:
         text = _parsing(block(target, kept), path)
-        return FileEdit(path, True, (Insert(0, 0, text),), text)
-    existing = path.read_text(encoding="utf-8")
+        return FileEdit(path, True, (Insert(0, 0, text),), text, tuple(c.name for c in kept))
     try:
         tree = ast.parse(existing)
     except SyntaxError as exc:
-        raise TestgenError(f"{path} does not parse (line {exc.lineno}); fix it first") from exc
-    kept = _avoid_clashes(kept, tree, existing)
-    have = {ast.unparse(n) for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))}
-    missing = [line for line in imports(target, kept) if ast.unparse(ast.parse(line)) not in have]
-    tail = [*(h for h in helpers(kept) if h not in existing), *(c.source.strip("\n") for c in kept)]
+        raise TestgenError(f"it does not parse (line {exc.lineno}); fix it first") from exc
+    missing, extra, tests = fit(target, kept, tree)
+    tail = [*extra, *(c.source.strip("\n") for c in tests)]
     lines = existing.split("\n")
     end = Insert(len(lines) - 1, utf16_len(lines[-1]), _appended(existing, tail))
     at = _import_line(tree)
     gap = "\n" if any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in tree.body) else "\n\n\n"
     inserts = (Insert(at, 0, "\n".join(missing) + gap), end) if missing else (end,)
-    return FileEdit(path, False, inserts, _parsing(apply(existing, inserts), path))
+    text = _parsing(apply(existing, inserts), path)
+    return FileEdit(path, False, inserts, text, tuple(c.name for c in tests))
 
 
 def _parsing(text: str, path: Path) -> str:
@@ -140,42 +147,138 @@ def _import_line(tree: ast.Module) -> int:
     return 0
 
 
-def _avoid_clashes(kept: list[Candidate], tree: ast.Module, existing: str) -> list[Candidate]:
-    """Rename our tests and helpers whose names the existing file already uses differently."""
-    taken = {
-        n.name
-        for n in tree.body
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-    }
+def fit(
+    target: Target, kept: list[Candidate], tree: ast.Module
+) -> tuple[list[str], list[str], list[Candidate]]:
+    """(imports to add, helpers to add, tests) to extend the module `tree` without changing
+    what any of its names means. An import or helper binding names exactly as the file
+    already does is left out; one that would rebind a name the file binds to something else
+    is renamed instead (`x` -> `x_lw`: an import alias, a renamed constant, function or
+    fixture), and so are our references to it; our tests get names of their own. Raises
+    `TestgenError` for a clash only a rewrite of the file could avoid (`import a.b` where
+    the file binds `a`): the caller then offers a separate file."""
+    theirs = bindings(tree.body)
+    have = {_import_text(n, a) for n in tree.body if isinstance(n, IMPORTS) for a in n.names}
+    statements = {ast.unparse(n) for n in tree.body}
+    extra = helpers(kept)
+    taken = set(theirs) | set(bindings([s for h in extra for s in ast.parse(h).body]))
     renames: dict[str, str] = {}
-    for helper in helpers(kept):
-        node = ast.parse(helper).body[0]
-        name = getattr(node, "name", None)
-        if name in taken and helper not in existing:
-            renames[name] = unique_name(f"{name}_lw", taken)
-    result = []
-    for candidate in kept:
-        candidate = renamed(candidate, unique_name(candidate.name, taken))
-        source = _swap(candidate.source, renames)
-        preamble = tuple(_swap(p, renames) for p in candidate.preamble)
-        result.append(dataclasses.replace(candidate, source=source, preamble=preamble))
-    return result
+
+    def clash(name: str, values: set[str]) -> bool:
+        if theirs.get(name, values) == values or name == "*":
+            return False
+        renames.setdefault(name, unique_name(f"{name}_lw", taken))
+        return True
+
+    missing = []
+    for line in imports(target, kept):
+        node = ast.parse(line).body[0]
+        assert isinstance(node, IMPORTS)
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            continue  # only allowed first in a file; the whole-file run checks we do without
+        names = []
+        for alias in node.names:
+            name, value = _import_binding(node, alias)
+            if clash(name, {value}):
+                if isinstance(node, ast.Import) and not alias.asname and "." in alias.name:
+                    raise TestgenError(f"`{line}` would rebind `{name}` of the test file")
+                alias = ast.alias(alias.name, renames[name])
+            if _import_text(node, alias) not in have:
+                names.append(alias)
+        if names:
+            node.names = names
+            missing.append(ast.unparse(node))
+    added = []
+    for helper in extra:
+        own = bindings(ast.parse(helper).body)
+        if all(theirs.get(name) == values for name, values in own.items()) and (
+            own or ast.unparse(ast.parse(helper)) in statements
+        ):
+            continue  # the file has it already
+        for name, values in own.items():
+            clash(name, values)
+        added.append(helper)
+    tests = [renamed(c, unique_name(c.name, taken)) for c in kept]
+    tests = [dataclasses.replace(c, source=rename_names(c.source, renames)) for c in tests]
+    return missing, [rename_names(h, renames) for h in added], tests
 
 
-def _swap(text: str, renames: dict[str, str]) -> str:
-    for old, new in renames.items():
-        text = re.sub(rf"\b{re.escape(old)}\b", new, text)
-    return text
+def bindings(statements: list[ast.stmt]) -> dict[str, set[str]]:
+    """Names the statements bind at module level (also inside `if`/`try`/`with` blocks) ->
+    what they are bound to: an import's source, else the binding statement's text."""
+    found: dict[str, set[str]] = {}
+    todo = list(statements)
+    while todo:
+        node = todo.pop()
+        pairs: list[tuple[str, str]] = []
+        if isinstance(node, IMPORTS):
+            pairs = [_import_binding(node, alias) for alias in node.names]
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            pairs = [(node.name, ast.unparse(node))]
+        else:
+            text = ast.unparse(node)
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.stmt):
+                    todo.append(child)
+                    continue
+                stored = (n for n in ast.walk(child) if isinstance(n, ast.Name))
+                pairs += [(n.id, text) for n in stored if isinstance(n.ctx, ast.Store)]
+        for name, value in pairs:
+            found.setdefault(name, set()).add(value)
+    return found
+
+
+def _import_binding(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> tuple[str, str]:
+    """(the name one imported name binds, what it binds it to)."""
+    if isinstance(node, ast.Import):
+        module = alias.name if alias.asname else alias.name.split(".")[0]
+        return alias.asname or module, f"import {module}"
+    source = "." * node.level + (node.module or "")
+    return alias.asname or alias.name, f"from {source} import {alias.name}"
+
+
+def _import_text(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> str:
+    """The import of just `alias`, as `ast.unparse` writes it."""
+    one = [ast.alias(alias.name, alias.asname)]
+    if isinstance(node, ast.Import):
+        return ast.unparse(ast.Import(one))
+    return ast.unparse(ast.ImportFrom(node.module, one, node.level))
+
+
+def rename_names(source: str, renames: dict[str, str]) -> str:
+    """`source` with the names in `renames` replaced where they are variables, parameters,
+    functions or classes; attributes, keyword arguments, strings and comments keep theirs."""
+    if not renames:
+        return source
+    lines = source.split("\n")
+    spots: list[tuple[int, int, str]] = []  # (0-based line, UTF-8 column, old name)
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name) and node.id in renames:
+            spots.append((node.lineno - 1, node.col_offset, node.id))
+        elif isinstance(node, ast.arg) and node.arg in renames:
+            spots.append((node.lineno - 1, node.col_offset, node.arg))
+        elif isinstance(node, DEFINITIONS) and node.name in renames:
+            raw = lines[node.lineno - 1].encode()
+            keyword = DEFINITION_KEYWORD.match(raw, node.col_offset)
+            assert keyword is not None
+            spots.append((node.lineno - 1, keyword.end(), node.name))
+    for line, column, old in sorted(spots, reverse=True):
+        raw = lines[line].encode()
+        assert raw[column : column + len(old)] == old.encode()
+        lines[line] = (raw[:column] + renames[old].encode() + raw[column + len(old) :]).decode()
+    return "\n".join(lines)
 
 
 def apply(text: str, inserts: tuple[Insert, ...]) -> str:
-    """`text` with `inserts` applied (positions refer to the original text)."""
+    """`text` with `inserts` applied (positions refer to the original text; inserts at one
+    position appear in their order, as LSP has it)."""
     lines = text.split("\n")
     offsets = [0]
     for line in lines:
         offsets.append(offsets[-1] + len(line) + 1)
     result = text
-    for insert in sorted(inserts, key=lambda i: (i.line, i.character), reverse=True):
+    ordered = sorted(enumerate(inserts), key=lambda p: (p[1].line, p[1].character, p[0]))
+    for _, insert in reversed(ordered):
         line = lines[insert.line] if insert.line < len(lines) else ""
         column = utf16_to_index(line, insert.character)
         at = min(offsets[min(insert.line, len(lines) - 1)] + column, len(text))

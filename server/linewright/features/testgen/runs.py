@@ -1,10 +1,14 @@
-"""What a sandbox run reported: the child's events folded into a `RunResult`, and why a
+"""What a sandbox run reported: the child's events, read as they arrive (`Watch`, which
+also keeps the per-test wall clock from this side), folded into a `RunResult`; and why a
 child that died did (the drop reason of the test it was running)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
+import math
+import os
 import signal
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,14 +33,108 @@ class RunResult:
     stderr: str = ""
 
 
-def events_of(out: bytearray) -> list[dict[str, Any]]:
-    events = []
-    for line in out.decode("utf-8", "replace").splitlines():
-        with contextlib.suppress(json.JSONDecodeError):
-            event = json.loads(line)
-            if isinstance(event, dict):
-                events.append(event)
-    return events
+ENDS = frozenset({"done", "collected", "collect-error", "import-error", "end", "finished"})
+"""Events that close the `start` before them."""
+
+
+class Watch:
+    """The event stream of one child process, as it arrives: only lines after the run's
+    nonce count (a test that writes to the events pipe is not believed), and a `start`
+    not closed within `limit_s` is overdue, whatever the child did to its own alarm."""
+
+    def __init__(self, nonce: str, limit_s: float, cap: int) -> None:
+        self.prefix = nonce.encode() + b" "
+        self.limit_s, self.cap, self.size = limit_s, cap, 0
+        self.events: list[dict[str, Any]] = []
+        self.current: str | None = None
+        self.deadline = math.inf
+        self.changed = asyncio.Event()
+        """Set when the deadline moves."""
+
+    def feed(self, line: bytes, now: float) -> None:
+        if not line.startswith(self.prefix):
+            return
+        try:
+            event = json.loads(line[len(self.prefix) :])
+        except ValueError:
+            return
+        if not isinstance(event, dict):
+            return
+        self.size += len(line)
+        if self.size <= self.cap:
+            self.events.append(event)
+        if event.get("event") == "start":
+            self.current, self.deadline = str(event.get("id")), now + self.limit_s
+            self.changed.set()
+        elif event.get("event") in ENDS:
+            self.current, self.deadline = None, math.inf
+            self.changed.set()
+
+    def overdue(self, now: float) -> str | None:
+        """The test running past its limit, if any."""
+        return self.current if now >= self.deadline else None
+
+    async def read(self, stream: asyncio.StreamReader | None) -> None:
+        """Feed every line of `stream` until it ends (a line over the stream's limit is
+        dropped)."""
+        if stream is None:
+            return
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                line = await stream.readline()
+            except ValueError:
+                continue
+            if not line:
+                return
+            self.feed(line, loop.time())
+
+
+async def drain(stream: asyncio.StreamReader | None, into: bytearray, cap: int) -> None:
+    """Read `stream` to its end, keeping its last `cap` bytes."""
+    if stream is None:
+        return
+    while chunk := await stream.read(65536):
+        into += chunk
+        if len(into) > cap:
+            del into[: len(into) - cap]
+
+
+def kill(pid: int) -> None:
+    """SIGKILL the process group `pid` leads."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+async def send_nonce(stdin: asyncio.StreamWriter | None, nonce: str) -> None:
+    """The nonce on the child's stdin, which is then closed."""
+    if stdin is None:
+        return
+    with contextlib.suppress(OSError):  # the child died at once: its status tells why
+        stdin.write(nonce.encode() + b"\n")
+        await stdin.drain()
+        stdin.close()
+
+
+async def wait_for(
+    readers: set[asyncio.Task[None]], watch: Watch, budget: float
+) -> tuple[set[asyncio.Task[None]], str | None]:
+    """Until the child's output ends, the run's budget is spent, or a test is overdue;
+    returns the readers still pending and the overdue test."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + budget
+    pending = readers
+    while pending:
+        now = loop.time()
+        if now >= end or watch.overdue(now) is not None:
+            break
+        watch.changed.clear()
+        moved = asyncio.ensure_future(watch.changed.wait())
+        timeout = min(end, watch.deadline) - now
+        await asyncio.wait({*pending, moved}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        moved.cancel()
+        pending = {reader for reader in pending if not reader.done()}
+    return pending, watch.overdue(loop.time()) if pending else None
 
 
 def absorb(
@@ -51,6 +149,8 @@ def absorb(
             result.layers, result.missing = tuple(event["applied"]), tuple(event["missing"])
         elif kind == "start":
             current = key
+        elif kind == "end":
+            current = None
         elif kind == "violation" and event.get("id") is not None:
             violations.setdefault(key, [event["kind"], event["detail"]])
         elif kind == "done":
@@ -94,6 +194,8 @@ def death_reason(status: int, timed_out: bool, limits: Limits) -> list[str]:
         return ["cpu", f"used more than {limits.test_cpu_s:g} s of CPU time"]
     if number == signal.SIGKILL:
         return ["crash", "was killed (SIGKILL; out of memory?)"]
+    if number == getattr(signal, "SIGSYS", None):  # it ignored or blocked the seccomp trap
+        return ["native", "made a system call the sandbox forbids (killed by SIGSYS)"]
     if number:
         return ["crash", f"crashed the test process ({signal.Signals(number).name})"]
     return ["crash", f"ended the test process (exit status {status})"]

@@ -1,34 +1,42 @@
 """Running generated test code: a contained child process per run, restarted past crashes.
 
 Generated code runs only here, and only when the user asked for tests. Each run gets a new
-temporary folder (its working directory, HOME and TMPDIR, removed afterwards) and a child
-interpreter started with a scrubbed environment (locale and PATH only: no keys, tokens or
-proxies). The child contains itself before any generated code runs (`child/`):
+temporary folder and a child interpreter started with a scrubbed environment (locale and
+PATH only: no keys, tokens or proxies), from the tools folder the tests cannot write, with
+nothing relative on its import path (`-s -B`, '' dropped before any import); it moves into
+its work folder (a fresh one for every restart: its cwd, HOME and TMPDIR) once contained.
+The child contains itself before any generated code runs (`child/`):
 
-- kernel: new network and PID namespaces; rlimits on CPU seconds (per test), address space,
-  file size, open files and (non-root, or root dropped to `nobody`) processes; Landlock
-  (writes only inside the folder, no TCP, no signals out); seccomp (no fork, exec or
-  non-Unix sockets);
-- Python: an audit hook, `socket.socket` and `os.environ` guards that name the offence;
-- time: a wall-clock budget per test (SIGALRM) and one for the whole run (SIGKILL to the
-  process group from here).
+- kernel: new network, PID and mount namespaces with a /proc of its own (no other process
+  to read); rlimits on CPU seconds (per test), address space, file size, open files and
+  (non-root, or root dropped to `nobody`) processes; Landlock (reads from an allow-list,
+  writes only in the work folder, no TCP, no signals out); seccomp (no fork, exec, mounts
+  or non-Unix sockets; a refused call traps and is reported);
+- Python: an audit hook and replaced `socket.socket`, `os.environ`/`environb` and `os`
+  functions taking directory descriptors, each refusal naming the offence;
+- time: a wall-clock budget per test, kept in the child (SIGALRM) and here (the process
+  group is killed when a test's `start` event has no end in time), and one for the run.
 
-A run that dies (CPU limit, `os._exit`, a segfault) is restarted without the tests already
-reported, and the one that was running is blamed. Which layers held is reported back
-(`RunResult.layers`/`missing`); off Linux only rlimits, the Python guard and the timeouts
-apply. Not covered: reads of world-readable files, disk use by many files below the size
-limit, and a test that forges the runner's report lines (it still cannot get out).
+A run that dies (CPU limit, `os._exit`, a segfault, a kill from here) is restarted without
+the tests already reported, and the one that was running is blamed. Events carry a random
+nonce per process, so lines a test writes to the events pipe are ignored. Which layers held
+is reported back (`RunResult.layers`/`missing`); off Linux only rlimits, the Python guard
+and the timeouts apply. The language server itself is made non-dumpable on Linux, so
+processes of its user cannot read its environment through /proc. Not covered: disk use by
+many files below the size limit, and code that digs the runner's own objects out of the
+interpreter to report for it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import importlib.util
 import json
 import os
+import secrets
 import shutil
-import signal
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -39,30 +47,38 @@ from typing import Any
 from linewright.features.testgen.records import Limits
 from linewright.features.testgen.runs import (
     RunResult,
+    Watch,
     absorb,
     blame,
     death_reason,
-    events_of,
+    drain,
+    kill,
+    send_nonce,
     unrun,
+    wait_for,
 )
 
 __all__ = ["Limits", "RunResult", "Sandbox", "Subject", "child_env", "death_reason", "interpreter"]
 
 CHILD = Path(__file__).parent / "child"
-BOOT = (
-    "import sys; sys.path.insert(0, sys.argv[1]); "
-    "from lw_child.runner import main; main(sys.argv[2])"
+BOOT = (  # '' (the cwd) goes before any import: nothing found there may run
+    "import sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
+    "sys.path.insert(0, sys.argv[1]); from lw_child.runner import main; main(sys.argv[2])"
 )
 KEEP_ENV = ("PATH", "LANG", "LANGUAGE", "TZ", "TERM")
 MAX_RESTARTS = 8
 OUT_CAP, ERR_CAP = 16 * 1024 * 1024, 16 * 1024
+GRACE_S = 1.5
+"""How long past its budgets a test may go before the parent kills the process."""
+PR_SET_DUMPABLE = 4
 
 
 @dataclass(frozen=True)
 class Folder:
-    """A run's folders. Only `work` is writable from inside (its cwd, HOME and TMPDIR); the
-    runner, the job, the test files and the overlay sit in `tools`, out of the tests' reach,
-    so nothing a test writes can change what a restarted run executes."""
+    """A run's folders. Only a folder in `work` (a new one per process) is writable from
+    inside (its cwd, HOME and TMPDIR); the runner, the job, the test files and the overlay
+    sit in `tools`, out of the tests' reach, so nothing a test writes can change what a
+    restarted run executes."""
 
     work: Path
     tools: Path
@@ -81,12 +97,25 @@ class Subject:
 
 
 def interpreter(setting: str, root: Path) -> str:
-    """The Python that runs tests: the setting, else the workspace's virtualenv, else ours."""
+    """The Python that runs tests: the setting, else the workspace's virtualenv, else ours.
+
+    A workspace virtualenv is used only when it looks made by `venv`/`virtualenv`: a
+    `pyvenv.cfg` beside `bin/`, and `bin/python` resolving to an interpreter outside the
+    workspace. An executable that lives in the repository itself (a committed script named
+    `python`) would run before the child contains itself, so it is never picked.
+    """
     if setting:
         return setting
+    workspace = root.resolve()
     for folder in (".venv", "venv"):
         candidate = root / folder / "bin" / "python"
-        if candidate.is_file():
+        real = candidate.resolve()
+        if (
+            candidate.is_file()
+            and (root / folder / "pyvenv.cfg").is_file()
+            and workspace not in real.parents
+            and os.access(real, os.X_OK)
+        ):
             return str(candidate)
     return sys.executable
 
@@ -106,6 +135,16 @@ def child_env(workdir: Path, environ: dict[str, str] | None = None) -> dict[str,
         PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
     )
     return env
+
+
+def _undumpable() -> None:
+    """Make this process non-dumpable (Linux): processes of the same user (without
+    CAP_SYS_PTRACE) can no longer read its /proc entries (its environment may hold API
+    keys) or ptrace it, and it leaves no core dump. Cheap and idempotent; what this process
+    does itself is unchanged (a root sandbox child is kept out by its own /proc instead)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
 def _fallback_paths() -> list[str]:
@@ -129,6 +168,7 @@ class Sandbox:
         self.python = python
         self.layers = layers
         """Only these layers (tests of the kernel layers turn the Python guard off)."""
+        _undumpable()
 
     async def pytest(self, subject: Subject, files: dict[str, str]) -> RunResult:
         """Run the test files (name -> text) with pytest; one `done` event per test."""
@@ -174,7 +214,6 @@ class Sandbox:
             overlay = {"module": subject.module, "path": measure, "package_dir": package}
         extra = _fallback_paths()
         job: dict[str, Any] = {
-            "workdir": str(folder.work),
             "tools": str(folder.tools),
             "home": str(Path.home()),
             "module": subject.module,
@@ -199,10 +238,11 @@ class Sandbox:
         """Run, and restart past a crash without what was reported (the culprit blamed)."""
         result = RunResult()
         job["skip"] = []
-        for _ in range(MAX_RESTARTS + 1):
+        for attempt in range(MAX_RESTARTS + 1):
             budget = 30 + (units + 4) * (self.limits.test_wall_s + 1)
             job["limits"]["cpu_total_s"] = int(budget)
-            events, status, timed_out = await self._once(job, folder, budget, result)
+            job["workdir"] = str(folder.work / str(attempt))  # nothing left by a crashed run
+            events, status, timed_out, overdue = await self._once(job, folder, budget, result)
             culprit, violations = absorb(result, events)
             if any(e.get("event") == "finished" for e in events):
                 left = unrun(result, job)
@@ -211,8 +251,11 @@ class Sandbox:
                 job["files"] = left  # pytest stopped early (an internal error): go on
                 job["skip"] = sorted(result.done)
                 continue
+            culprit = overdue or culprit
             blamed = violations.get(culprit) if culprit is not None else None
             reason = blamed or death_reason(status, timed_out, self.limits)
+            if overdue and not blamed:
+                reason = ["timeout", f"ran longer than {self.limits.test_wall_s:g} s"]
             if culprit is None or culprit in ("import", "setup"):
                 last = result.stderr.strip().splitlines()[-1:] or [""]
                 result.error = f"the test process stopped before any test ran: {reason[1]}"
@@ -225,51 +268,43 @@ class Sandbox:
 
     async def _once(
         self, job: dict[str, Any], folder: Folder, budget: float, result: RunResult
-    ) -> tuple[list[dict[str, Any]], int, bool]:
+    ) -> tuple[list[dict[str, Any]], int, bool, str | None]:
+        """One child process: (its events, exit status, past the run's budget, the test
+        killed for outliving its own)."""
+        work = Path(job["workdir"])
+        work.mkdir()
         job_path = folder.tools / "job.json"
         job_path.write_text(json.dumps(job), encoding="utf-8")
+        nonce = secrets.token_hex(16)
         process = await asyncio.create_subprocess_exec(
-            self.python, "-c", BOOT, str(folder.tools), str(job_path),
-            cwd=folder.work, env=child_env(folder.work), stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True,
+            self.python, "-s", "-B", "-c", BOOT, str(folder.tools), str(job_path),
+            cwd=folder.tools, env=child_env(work), stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            start_new_session=True, limit=OUT_CAP,
         )  # fmt: skip
-        out, err = bytearray(), bytearray()
+        # past the CPU limit too: a loop in C (no SIGALRM handler runs) meets that one first
+        # and is reported as such; what this catches waits, or defused its own alarm
+        limit = max(self.limits.test_wall_s, self.limits.test_cpu_s + 1) + GRACE_S
+        watch = Watch(nonce, limit, OUT_CAP)
+        err = bytearray()
         readers = {
-            asyncio.ensure_future(_drain(process.stdout, out, OUT_CAP, tail=False)),
-            asyncio.ensure_future(_drain(process.stderr, err, ERR_CAP, tail=True)),
+            asyncio.ensure_future(watch.read(process.stdout)),
+            asyncio.ensure_future(drain(process.stderr, err, ERR_CAP)),
         }
         try:
-            _, pending = await asyncio.wait(readers, timeout=budget)
-            timed_out = bool(pending)
-            _kill(process.pid)
+            await send_nonce(process.stdin, nonce)
+            pending, overdue = await wait_for(readers, watch, budget)
+            timed_out = bool(pending) and overdue is None
+            kill(process.pid)
             if pending:
                 _, pending = await asyncio.wait(pending, timeout=5)
                 for reader in pending:
                     reader.cancel()
             status = await process.wait()
         except asyncio.CancelledError:
-            _kill(process.pid)
+            kill(process.pid)
             for reader in readers:
                 reader.cancel()
             raise
         result.stderr = err.decode("utf-8", "replace")
-        return events_of(out), status, timed_out
-
-
-async def _drain(
-    stream: asyncio.StreamReader | None, into: bytearray, cap: int, tail: bool
-) -> None:
-    """Read `stream` to its end, keeping at most `cap` bytes (the first, or the last)."""
-    if stream is None:
-        return
-    while chunk := await stream.read(65536):
-        into += chunk
-        if len(into) > cap and tail:
-            del into[: len(into) - cap]
-        elif len(into) > cap:
-            del into[cap:]
-
-
-def _kill(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
+        return watch.events, status, timed_out, overdue

@@ -3,8 +3,18 @@ none of the test smells studies find in model-written tests.
 
 Fixed: print calls and sleeps are removed, duplicated asserts are removed, assertion
 roulette (more than `ROULETTE` unlabeled asserts) is split into one test per assert when the
-test is setup-then-asserts, and labelled otherwise. Dropped: empty tests, tests without an
-assertion (an `assert` on a constant does not count), tests that never name the target.
+test is setup-then-asserts, and labelled otherwise. Dropped: unsafe tests (`safety`: they are
+run later outside the sandbox), empty tests, tests without an assertion, tests whose
+assertions cannot fail, tests that never name the target.
+
+A check that can fail: an `assert` on something the test computed (it names a variable or
+calls something) that is not a constant, a tuple or other display (always true), a
+comparison of two identical expressions (unless they call methods: `s.pop() == s.pop()`),
+an `or` with a true constant, or a bare `pytest.approx(...)` (approx counts as a comparison
+operand); `with pytest.raises/warns(...)` and their call forms; `pytest.fail`; `assert*`
+calls (mock's, numpy's) on something computed. Checks inside a `try` whose handler catches
+AssertionError, Exception, BaseException or everything without raising again, or inside
+`contextlib.suppress` of those, do not count.
 """
 
 from __future__ import annotations
@@ -13,14 +23,20 @@ import ast
 import dataclasses
 
 from linewright.features.testgen.records import Candidate, Dropped
+from linewright.features.testgen.safety import unsafe
 from linewright.features.testgen.target import Target
 
 ROULETTE = 3
-CHECKERS = ("raises", "warns", "approx", "fail")
+EXPECTING = frozenset({"raises", "warns", "deprecated_call"})
+BROAD = frozenset({"AssertionError", "Exception", "BaseException"})
+DISPLAYS = (ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Dict, ast.JoinedStr, ast.Lambda)
 
 
-def review(candidate: Candidate, target: Target) -> tuple[list[Candidate], Dropped | None]:
-    """The candidate as it will run (fixed, maybe split), or why it is dropped."""
+def review(
+    candidate: Candidate, target: Target, *, screen: bool = True
+) -> tuple[list[Candidate], Dropped | None]:
+    """The candidate as it will run (fixed, maybe split), or why it is dropped. `screen=False`
+    skips the static safety check (only the sandbox's tests do that, to prove it holds)."""
     try:
         node = ast.parse(candidate.source).body[0]
         for statement in candidate.preamble:
@@ -29,6 +45,10 @@ def review(candidate: Candidate, target: Target) -> tuple[list[Candidate], Dropp
         return [], _drop(candidate, "parse", f"does not parse: {exc}")
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return [], _drop(candidate, "parse", "is not a test function")
+    own = {target.name, target.import_name, target.module.split(".")[0]}
+    danger = screen and unsafe(node, [ast.parse(p) for p in candidate.preamble], own)
+    if danger:
+        return [], _drop(candidate, "unsafe", f"does something unsafe ({danger})")
     if _is_empty(node.body):
         return [], _drop(candidate, "smell", "empty test")
     fixes: list[str] = []
@@ -38,8 +58,9 @@ def review(candidate: Candidate, target: Target) -> tuple[list[Candidate], Dropp
     ):
         if fix(node):
             fixes.append(label)
-    if not _asserts_something(node):
-        return [], _drop(candidate, "smell", "no assertion (or only ones that cannot fail)")
+    missing = _missing_check(node)
+    if missing:
+        return [], _drop(candidate, *missing)
     if not _names_target(node, candidate.preamble, target):
         return [], _drop(candidate, "no-target", f"does not call `{target.qualname}`")
     tests = _split_roulette(node)
@@ -77,17 +98,7 @@ def _is_noise(statement: ast.stmt) -> bool:
     if not isinstance(statement, ast.Expr):
         return False
     value = statement.value.value if isinstance(statement.value, ast.Await) else statement.value
-    if not isinstance(value, ast.Call):
-        return False
-    func = value.func
-    name = (
-        func.id
-        if isinstance(func, ast.Name)
-        else func.attr
-        if isinstance(func, ast.Attribute)
-        else ""
-    )
-    return name in ("print", "sleep", "pprint")
+    return isinstance(value, ast.Call) and _callee(value) in ("print", "sleep", "pprint")
 
 
 def _blocks(node: ast.AST) -> list[list[ast.stmt]]:
@@ -141,22 +152,108 @@ def _has_method_call(node: ast.AST) -> bool:
     )
 
 
-def _asserts_something(node: ast.AST) -> bool:
+def _missing_check(node: ast.AST) -> tuple[str, str] | None:
+    """None when the test has a check that can fail, else (reason, detail)."""
+    hidden = _swallowed(node)
+    vacuous = None
     for child in ast.walk(node):
-        if isinstance(child, ast.Assert) and not isinstance(child.test, ast.Constant):
-            return True
-        if isinstance(child, ast.Call):
-            func = child.func
-            name = (
-                func.id
-                if isinstance(func, ast.Name)
-                else func.attr
-                if isinstance(func, ast.Attribute)
-                else ""
-            )
-            if name.startswith("assert") or (isinstance(func, ast.Attribute) and name in CHECKERS):
-                return True
-    return False
+        if isinstance(child, ast.Assert):
+            check: ast.AST = child
+            ok = _can_fail(child.test)
+        elif isinstance(child, ast.withitem) and _callee(child.context_expr) in EXPECTING:
+            check, ok = child.context_expr, True
+        elif isinstance(child, ast.Call) and _is_check_call(child):
+            check, ok = child, _is_check_call(child, strict=True)
+        else:
+            continue
+        if ok and id(check) not in hidden:
+            return None
+        vacuous = vacuous or check
+    if vacuous is None:
+        return "smell", "no assertion"
+    snippet = ast.unparse(vacuous).splitlines()[0][:60]
+    return "vacuous", f"its assertions cannot fail (`{snippet}`)"
+
+
+def _can_fail(test: ast.expr) -> bool:
+    if isinstance(test, DISPLAYS) or _is_approx(test):
+        return False
+    if (
+        isinstance(test, ast.BoolOp)
+        and isinstance(test.op, ast.Or)
+        and any(isinstance(v, ast.Constant) and v.value for v in test.values)
+    ):
+        return False
+    if isinstance(test, ast.Compare) and len(test.comparators) == 1:
+        left, right = test.left, test.comparators[0]
+        if ast.dump(left) == ast.dump(right) and not _has_method_call(left):
+            return False
+    return _depends(test)
+
+
+def _depends(node: ast.AST) -> bool:
+    """Names a variable or calls something, so its value depends on what the test ran;
+    `pytest.approx(...)` depends on its arguments only."""
+    if isinstance(node, ast.Call) and _is_approx(node):
+        return any(_depends(a) for a in [*node.args, *node.keywords])
+    if isinstance(node, (ast.Name, ast.Call)):
+        return True
+    return any(_depends(child) for child in ast.iter_child_nodes(node))
+
+
+def _is_approx(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and _callee(node) == "approx"
+
+
+def _is_check_call(call: ast.Call, strict: bool = False) -> bool:
+    """`pytest.raises(E, f, x)`, `pytest.fail(...)`, `assert_*(...)`; `strict`: one that
+    can fail (a `self.assertTrue(True)` cannot)."""
+    name, func = _callee(call), call.func
+    if name in EXPECTING and isinstance(func, ast.Attribute):
+        return len(call.args) >= 2 or not strict
+    if name == "fail" and isinstance(func, ast.Attribute):
+        return True
+    if not name.startswith("assert"):
+        return False
+    on_object = isinstance(func, ast.Attribute) and getattr(func.value, "id", "") != "self"
+    return not strict or on_object or any(_depends(a) for a in [*call.args, *call.keywords])
+
+
+def _swallowed(node: ast.AST) -> set[int]:
+    """Ids of the nodes inside a `try` or `suppress` that hides a failing assert."""
+    hidden: set[int] = set()
+    for child in ast.walk(node):
+        body: list[ast.stmt] = []
+        if isinstance(child, ast.Try) or type(child).__name__ == "TryStar":
+            if any(_swallows(h) for h in getattr(child, "handlers", ())):
+                body = getattr(child, "body", [])
+        elif isinstance(child, (ast.With, ast.AsyncWith)):
+            for item in child.items:
+                expr = item.context_expr
+                if _callee(expr) == "suppress" and isinstance(expr, ast.Call):
+                    body = child.body if any(_callee(a) in BROAD for a in expr.args) else body
+        hidden.update(id(n) for statement in body for n in ast.walk(statement))
+    return hidden
+
+
+def _swallows(handler: ast.ExceptHandler) -> bool:
+    caught = handler.type
+    types = caught.elts if isinstance(caught, ast.Tuple) else [caught] if caught else []
+    if caught is not None and not any(_callee(t) in BROAD for t in types):
+        return False
+    return not any(
+        isinstance(n, ast.Raise) or (isinstance(n, ast.Call) and _callee(n) == "fail")
+        for statement in handler.body
+        for n in ast.walk(statement)
+    )
+
+
+def _callee(node: ast.expr) -> str:
+    """`f` for `f(...)`, `m.f(...)`, `f` and `m.f`; else ""."""
+    func = node.func if isinstance(node, ast.Call) else node
+    if isinstance(func, ast.Name):
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else ""
 
 
 def _names_target(node: ast.AST, preamble: tuple[str, ...], target: Target) -> bool:

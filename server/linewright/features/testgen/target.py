@@ -93,7 +93,8 @@ def find_target(
         raise TestgenError("test generation supports Python files only, for now")
     chain = definitions_at(tree, byte_offset, spec)
     function, owner = _importable(chain)
-    module, sys_path_root = module_name(path)
+    root = project_root(path, workspace)
+    module, sys_path_root = module_name(path, root)
     source = _dedented(_with_decorators(function.node), text)
     parsed = _parsed(source, function.name_text)
     return Target(
@@ -103,7 +104,7 @@ def find_target(
         module=module,
         path=path,
         sys_path_root=sys_path_root,
-        root=project_root(path, workspace),
+        root=root,
         text=text,
         source=source,
         signature=function.header,
@@ -209,26 +210,36 @@ def _helpers(
     owner: Definition | None,
     text: str,
 ) -> tuple[str, ...]:
-    """Sources of same-file definitions the function calls (by name, or via self/cls)."""
-    called: list[str] = []
+    """Sources of same-file definitions the function calls: module-level functions and
+    classes called by name, and (for methods) sibling methods called via `self`/`cls`."""
+    module = _scope_names(tree, spec, tree.root_node)
+    siblings = _scope_names(tree, spec, owner.node) if owner else {}
+    own = siblings if owner else module  # where a call of `function.name` is recursion
+    skip = owner.name_text if owner else None  # the class itself is in `class_context`
+    found: list[str] = []
     for node in ast.walk(function):
-        if isinstance(node, ast.Call):
-            func = node.func
-            if isinstance(func, ast.Name):
-                called.append(func.id)
-            elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-                called += [func.attr] if func.value.id in ("self", "cls") else []
-    scope = owner.node if owner else tree.root_node
-    available = {
+        if not isinstance(node, ast.Call) or len(found) >= MAX_HELPERS:
+            continue
+        func, scope, name = node.func, module, None
+        if isinstance(func, ast.Name):
+            name = func.id
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            scope, name = siblings, func.attr if func.value.id in ("self", "cls") else None
+        if name is None or name not in scope or (scope is module and name == skip):
+            continue
+        if not (scope is own and name == function.name):
+            source = _dedented(_with_decorators(scope[name].node), text)[:HELPER_CHARS]
+            found += [source] if source not in found else []
+    return tuple(found)
+
+
+def _scope_names(tree: Tree, spec: LanguageSpec, scope: Node) -> dict[str | None, Definition]:
+    """The definitions directly in `scope` (the module or a class body), by name."""
+    return {
         d.name_text: d
         for d in definitions(tree, spec, byte_range=scope.byte_range)
         if _directly_in(d.node, scope)
     }
-    found: list[str] = []
-    for name in dict.fromkeys(called):
-        if name in available and name != function.name and len(found) < MAX_HELPERS:
-            found.append(_dedented(_with_decorators(available[name].node), text)[:HELPER_CHARS])
-    return tuple(found)
 
 
 def _directly_in(node: Node, scope: Node) -> bool:

@@ -6,14 +6,20 @@ and added coverage of the target are kept.
 2. every candidate in its own test module (an import error sinks only its own tests), all
    run in one sandboxed pytest session with per-test coverage of the target;
 3. greedy selection by added line and branch coverage (ties: model tests, then shorter);
-4. the kept tests rendered together as the file block that will be offered, run once more
-   (a test that only passed alone is dropped), and its coverage measured.
+4. the kept tests rendered together as the file block a new test file holds, run once more
+   (a test that only passed alone is dropped), and its coverage measured;
+5. `place`: when the tests extend an existing test file, the WHOLE resulting file is run:
+   our tests must pass in it, and no test of the file that passes without ours may stop
+   passing (the file alone is run only when one of its tests does not pass with ours). A
+   file that fails this is left alone and the next place is tried (a separate new file).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from linewright.features.testgen import render
@@ -25,6 +31,7 @@ from linewright.features.testgen.target import Target
 
 FINAL_FILE = "test_lw_final.py"
 FINAL_ROUNDS = 3
+SHOWN = 3
 
 
 def subject_of(target: Target) -> Subject:
@@ -45,9 +52,12 @@ async def verify(
     sandbox: Sandbox,
     universe: Universe,
     max_tests: int,
+    *,
+    screen: bool = True,
 ) -> Verdict:
-    """Keep what passes and adds coverage; drop the rest with a reason."""
-    reviewed, dropped = prepare(candidates, target)
+    """Keep what passes and adds coverage; drop the rest with a reason (`screen`: see
+    `smells.review`)."""
+    reviewed, dropped = prepare(candidates, target, screen=screen)
     if not reviewed:
         return Verdict((), tuple(dropped))
     files = {f"test_lwc_{i}.py": module_text(target, c) for i, c in enumerate(reviewed)}
@@ -77,7 +87,7 @@ async def verify(
 
 
 def prepare(
-    candidates: Iterable[Candidate], target: Target
+    candidates: Iterable[Candidate], target: Target, *, screen: bool = True
 ) -> tuple[list[Candidate], list[Dropped]]:
     """Static review, duplicates out, unique test names."""
     kept: list[Candidate] = []
@@ -85,7 +95,7 @@ def prepare(
     seen: dict[str, str] = {}
     names: set[str] = set()
     for candidate in candidates:
-        fixed, problem = review(candidate, target)
+        fixed, problem = review(candidate, target, screen=screen)
         if problem is not None:
             dropped.append(problem)
         for test in fixed:
@@ -192,3 +202,80 @@ async def _final(
         kept = [c for c in kept if c.name not in gone]
         dropped += failing
     return Verdict((), tuple(dropped), universe.coverage(()), layers)
+
+
+async def place(
+    target: Target,
+    verdict: Verdict,
+    sandbox: Sandbox,
+    universe: Universe,
+    files: list[tuple[Path, str | None]],
+) -> tuple[Verdict, render.FileEdit | None, list[str]]:
+    """The edit for the first of `files` (path, current text or None for a new file) that
+    takes the kept tests, and notes on those left alone. When none does, the tests are
+    dropped: a test file that does not pass is never offered."""
+    kept, notes = list(verdict.kept), []
+    for path, existing in files:
+        try:
+            edit = render.edit_for(target, kept, path, existing)
+        except TestgenError as exc:
+            notes.append(f"{path} was left alone: {exc}")
+            continue
+        # a new file is the block `_final` ran; an extension runs here, whole
+        problem = None if existing is None else await _misfit(target, edit, existing, sandbox)
+        if problem is None:
+            return verdict, edit, notes
+        notes.append(f"{path} was left alone: {problem}")
+    detail = "passed, but no test file could take it (see the notes)"
+    dropped = tuple(Dropped(c.name, c.origin, "fail", detail) for c in kept)
+    empty = dataclasses.replace(verdict.coverage, lines=frozenset(), arcs=frozenset())
+    return Verdict((), verdict.dropped + dropped, empty, verdict.layers), None, notes
+
+
+async def _misfit(
+    target: Target, edit: render.FileEdit, existing: str, sandbox: Sandbox
+) -> str | None:
+    """Why the extended file is not offered, or None when it can be."""
+    run = await sandbox.pytest(subject_of(target), {FINAL_FILE: edit.text})
+    failed = run.collect_errors.get(FINAL_FILE)
+    reason = _problem(failed, ("import", failed.get("message", ""))) if failed else None
+    reason = reason or _problem(run.collected.get(FINAL_FILE, {}), None)
+    if reason is not None or (run.error and not run.done):
+        return f"with our tests it does not run: {reason[1] if reason else run.error}"[:300]
+    for name in edit.tests:
+        problem = _outcome(run, name)
+        if problem is not None:
+            return f"our `{name}` does not pass in it ({problem})"
+    ours = set(edit.tests)
+    theirs = {key for key in _ran(run) if key.split("[", 1)[0] not in ours}
+    passing = {key for key in theirs if _outcome(run, key) is None}
+    if passing == theirs:
+        return None
+    alone = await sandbox.pytest(subject_of(target), {FINAL_FILE: existing})
+    broken = sorted(key for key in _ran(alone) if _outcome(alone, key) is None)
+    broken = [key for key in broken if key not in passing]
+    if not broken:
+        return None
+    shown = ", ".join(f"`{key}`" for key in broken[:SHOWN])
+    more = f" and {len(broken) - SHOWN} more" if len(broken) > SHOWN else ""
+    return f"our tests would break {shown}{more}, which pass without them"
+
+
+def _ran(run: RunResult) -> set[str]:
+    """The tests of the final file that ran (`name`, `Class::name`, `name[param]`)."""
+    prefix = f"{FINAL_FILE}::"
+    return {key.removeprefix(prefix) for key in run.done if key.startswith(prefix)}
+
+
+def _outcome(run: RunResult, test: str) -> str | None:
+    """None when `test` (every parameter of it, when it is a bare name) passed, else why
+    not, in a few words."""
+    key = f"{FINAL_FILE}::{test}"
+    events = [e for k, e in run.done.items() if k == key or k.startswith(f"{key}[")]
+    if not events:
+        return "did not run"
+    for event in events:
+        problem = _problem(event, _failure(event))
+        if problem is not None:
+            return problem[1]
+    return None

@@ -1,33 +1,28 @@
-"""Kernel filters the sandbox child puts on itself: Landlock and seccomp.
+"""seccomp on the sandbox child: which system calls it may make, whatever code runs.
 
-- Landlock: writes only below the sandbox folder (and to /dev/null); TCP bind/connect denied
-  (ABI 4+); no signals to, and no abstract Unix sockets of, processes outside (ABI 6+).
-- seccomp: no new processes (fork, vfork, clone without CLONE_THREAD; clone3 answers ENOSYS
-  so threads fall back to clone), no exec, no ptrace, no io_uring, no socket but AF_UNIX.
-  This holds for root too, where RLIMIT_NPROC does not.
+No new processes (fork, vfork, clone without CLONE_THREAD; clone3 answers ENOSYS so
+threads fall back to clone), no exec, no ptrace-like access to other processes, no
+io_uring, no mounts or namespace changes, no socket but AF_UNIX; on x86_64 no x32 system
+call (numbers from 0x40000000, aliases of the same calls) and, everywhere, no other ABI.
+This holds for root too, where RLIMIT_NPROC does not.
 
-Both need `no_new_privs`, which also means nothing the tests run gains privileges.
-Standard library only; Linux only (elsewhere each function answers "not applied").
+A refused call traps (SIGSYS): the runner's handler (`guard.Guard`) records it for the
+running test, so a test that swallows the error is still dropped; a test that ignores or
+blocks SIGSYS is killed by it, and the parent reports that death the same way.
+
+Needs `no_new_privs`, which also means nothing the tests run gains privileges.
+Standard library only; Linux only (elsewhere it answers "not applied").
 """
 
 from __future__ import annotations
 
 import ctypes
 import errno
-import os
 import platform
 import struct
 from typing import Any
 
 PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
-
-# Landlock (include/uapi/linux/landlock.h); the syscall numbers are the same on every arch.
-SYS_CREATE_RULESET, SYS_ADD_RULE, SYS_RESTRICT_SELF = 444, 445, 446
-FS_WRITE_FILE = 1 << 1
-FS_WRITES = FS_WRITE_FILE | sum(1 << bit for bit in range(4, 13))  # remove_*, make_*
-FS_REFER, FS_TRUNCATE = 1 << 13, 1 << 14
-NET_BIND_CONNECT_TCP = 0b11
-SCOPE_ABSTRACT_UNIX_AND_SIGNAL = 0b11
 
 # seccomp: audit arch and syscall numbers
 ARCHES: dict[str, dict[str, int]] = {
@@ -38,41 +33,70 @@ ARCHES: dict[str, dict[str, int]] = {
         "execve": 59,
         "execveat": 322,
         "ptrace": 101,
-        "io_uring_setup": 425,
         "clone": 56,
         "clone3": 435,
         "socket": 41,
         "socketpair": 53,
+        "mount": 165,
+        "umount2": 166,
+        "pivot_root": 155,
+        "unshare": 272,
+        "setns": 308,
+        "process_vm_readv": 310,
+        "process_vm_writev": 311,
     },
     "aarch64": {
         "arch": 0xC00000B7,
         "execve": 221,
         "execveat": 281,
         "ptrace": 117,
-        "io_uring_setup": 425,
         "clone": 220,
         "clone3": 435,
         "socket": 198,
         "socketpair": 199,
+        "mount": 40,
+        "umount2": 39,
+        "pivot_root": 41,
+        "unshare": 97,
+        "setns": 268,
+        "process_vm_readv": 270,
+        "process_vm_writev": 271,
     },
 }
-DENIED = ("fork", "vfork", "execve", "execveat", "ptrace", "io_uring_setup")
-LD_W_ABS, JEQ_K, JSET_K, RET_K = 0x20, 0x15, 0x45, 0x06
-RET_ALLOW = 0x7FFF0000
+UNIFIED = {  # the same numbers on every architecture
+    "io_uring_setup": 425,
+    "open_tree": 428,
+    "move_mount": 429,
+    "fsopen": 430,
+    "fsconfig": 431,
+    "fsmount": 432,
+    "fspick": 433,
+    "pidfd_getfd": 438,
+    "mount_setattr": 442,
+}
+DENIED = (
+    "fork",
+    "vfork",
+    "execve",
+    "execveat",
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "mount",
+    "umount2",
+    "pivot_root",
+    "unshare",
+    "setns",
+    *UNIFIED,
+)
+LD_W_ABS, JEQ_K, JGE_K, JSET_K, RET_K = 0x20, 0x15, 0x35, 0x45, 0x06
+RET_ALLOW, RET_TRAP = 0x7FFF0000, 0x00030000
+X32_SYSCALL_BIT = 0x40000000
 CLONE_THREAD, AF_UNIX = 0x00010000, 1
 
 
 def _errno(code: int) -> int:
     return 0x00050000 | code
-
-
-class _RulesetAttr(ctypes.Structure):
-    _fields_ = (("fs", ctypes.c_uint64), ("net", ctypes.c_uint64), ("scoped", ctypes.c_uint64))
-
-
-class _PathBeneath(ctypes.Structure):
-    _pack_ = 1
-    _fields_ = (("allowed", ctypes.c_uint64), ("parent_fd", ctypes.c_int32))
 
 
 class _Program(ctypes.Structure):
@@ -85,61 +109,24 @@ def _libc() -> Any:
     return libc
 
 
-def landlock(workdir: str) -> list[str]:
-    """Restrict writes to `workdir`, TCP and signals; returns ["landlock:abiN"] or []."""
-    libc = _libc()
-    abi = libc.syscall(SYS_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
-    if abi < 1:
-        return []
-    fs = FS_WRITES | (FS_REFER if abi >= 2 else 0) | (FS_TRUNCATE if abi >= 3 else 0)
-    attr = _RulesetAttr(
-        fs,
-        NET_BIND_CONNECT_TCP if abi >= 4 else 0,
-        SCOPE_ABSTRACT_UNIX_AND_SIGNAL if abi >= 6 else 0,
-    )
-    size = 8 if abi < 4 else 16 if abi < 6 else 24
-    ruleset = libc.syscall(SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), 0)
-    if ruleset < 0:
-        return []
-    try:
-        file_rights = FS_WRITE_FILE | (FS_TRUNCATE if abi >= 3 else 0)
-        rules = ((workdir, fs), (os.devnull, file_rights))
-        if not all(_allow(libc, ruleset, path, rights) for path, rights in rules):
-            return []
-        if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-            return []
-        if libc.syscall(SYS_RESTRICT_SELF, ruleset, 0) != 0:
-            return []
-    finally:
-        os.close(ruleset)
-    return [f"landlock:abi{abi}"]
-
-
-def _allow(libc: Any, ruleset: int, path: str, rights: int) -> bool:
-    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-    try:
-        rule = _PathBeneath(rights, fd)
-        return bool(libc.syscall(SYS_ADD_RULE, ruleset, 1, ctypes.byref(rule), 0) == 0)
-    finally:
-        os.close(fd)
-
-
 def seccomp_program(machine: str) -> bytes | None:
     """The BPF filter for `machine` (see the module docstring), or None if unknown."""
-    numbers = ARCHES.get(machine)
-    if numbers is None:
+    known = ARCHES.get(machine)
+    if known is None:
         return None
-    eperm, enosys = _errno(errno.EPERM), _errno(errno.ENOSYS)
+    numbers = {**UNIFIED, **known}
     code: list[tuple[int, int, int, int]] = [
         (LD_W_ABS, 0, 0, 4),  # arch: another ABI (i386 on x86_64) gets nothing
         (JEQ_K, 1, 0, numbers["arch"]),
-        (RET_K, 0, 0, eperm),
+        (RET_K, 0, 0, RET_TRAP),
         (LD_W_ABS, 0, 0, 0),  # syscall number
     ]
+    if machine == "x86_64":
+        code += [(JGE_K, 0, 1, X32_SYSCALL_BIT), (RET_K, 0, 0, RET_TRAP)]
     for name in DENIED:
         if name in numbers:
-            code += [(JEQ_K, 0, 1, numbers[name]), (RET_K, 0, 0, eperm)]
-    code += [(JEQ_K, 0, 1, numbers["clone3"]), (RET_K, 0, 0, enosys)]
+            code += [(JEQ_K, 0, 1, numbers[name]), (RET_K, 0, 0, RET_TRAP)]
+    code += [(JEQ_K, 0, 1, numbers["clone3"]), (RET_K, 0, 0, _errno(errno.ENOSYS))]
     code += _check_arg(numbers["clone"], JSET_K, CLONE_THREAD)
     for name in ("socket", "socketpair"):
         code += _check_arg(numbers[name], JEQ_K, AF_UNIX)
@@ -148,13 +135,13 @@ def seccomp_program(machine: str) -> bytes | None:
 
 
 def _check_arg(number: int, test: int, value: int) -> list[tuple[int, int, int, int]]:
-    """For syscall `number`: allow when args[0] passes `test` against `value`, else EPERM."""
+    """For syscall `number`: allow when args[0] passes `test` against `value`, else trap."""
     return [
         (JEQ_K, 0, 4, number),
         (LD_W_ABS, 0, 0, 16),  # low 32 bits of args[0]
         (test, 0, 1, value),
         (RET_K, 0, 0, RET_ALLOW),
-        (RET_K, 0, 0, _errno(errno.EPERM)),
+        (RET_K, 0, 0, RET_TRAP),
     ]
 
 

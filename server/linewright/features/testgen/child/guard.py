@@ -3,17 +3,21 @@
 Installed after pytest and coverage are imported and before any generated code runs:
 - an audit hook (PEP 578) refusing process creation, network sockets, writes outside the
   sandbox folder, reads of secret files (any process's environment, dot-folders of the
-  real home), native code through ctypes, and signals to other processes;
-- `socket.socket` replaced by a class that refuses every family but AF_UNIX (asyncio's
-  self-pipe needs that one);
-- `os.environ` refusing names that look like secrets (the parent scrubbed them already);
-- per-test budgets: wall-clock seconds (SIGALRM raises `SandboxTimeout`) and CPU seconds
-  (RLIMIT_CPU re-armed before each test; SIGXCPU ends the process).
+  real home that are not the interpreter's), reads that Landlock refuses (when it
+  restricts reads: the guard names what the kernel would deny), native code through
+  ctypes, and signals to other processes;
+- replaced objects (`wrappers.py`): `socket.socket`, `os.environ`/`os.environb`, the `os`
+  functions taking a directory descriptor (resolved and checked like a path), and
+  `signal.signal` for SIGSYS;
+- a SIGSYS handler, armed even when the refusals are off: seccomp traps a forbidden system
+  call (made by native code, or by Python with the guard off) and it is recorded here;
+- per-test budgets: wall-clock seconds (SIGALRM raises `SandboxTimeout`; the parent kills
+  a test that outlives it) and CPU seconds (RLIMIT_CPU re-armed before each test).
 
 Every refusal is recorded and written to the event stream at once, so a test that
 swallows the exception is still dropped, and one that then kills the process is blamed.
 Code set on defeating this layer can (it runs in the same process); the kernel layers
-(`kernel.py`, `filters.py`) still hold then.
+(`kernel.py`) still hold then.
 """
 
 from __future__ import annotations
@@ -27,13 +31,13 @@ import resource
 import signal
 import socket
 import sys
-from collections.abc import Iterator
+import sysconfig
+from collections.abc import Callable, Iterator
 from typing import Any
 
-SECRET_NAME = re.compile(
-    r"secret|token|passw|pwd|api_?key|access_?key|private_?key|credential|auth|session|cookie",
-    re.IGNORECASE,
-)
+from . import wrappers
+from .reads import Reads
+
 PROCESS_EVENTS = frozenset(
     {
         "os.fork",
@@ -76,6 +80,11 @@ PATH_EVENTS: dict[str, tuple[int, ...]] = {
     "shutil.chown": (0,),
 }
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+READ_AT = frozenset({"open", "stat", "lstat", "access", "readlink"})
+TRAPPED = (
+    "made a system call the sandbox forbids "
+    "(a new process, exec, a mount, another process's memory or a network socket)"
+)
 
 
 class SandboxTimeout(BaseException):
@@ -84,35 +93,55 @@ class SandboxTimeout(BaseException):
 
 
 class Events:
-    """JSON lines on the stdout the child started with; fd 1 then goes to stderr (pytest's
-    report and anything the tests print land in the parent's stderr tail, not the events)."""
+    """JSON lines on the stdout the child started with, each after the run's nonce (so the
+    parent ignores lines a test forges); fd 1 then goes to stderr (pytest's report and
+    anything the tests print land in the parent's stderr tail, not the events)."""
 
-    def __init__(self) -> None:
-        self._fd = os.dup(1)
+    emit: Callable[[dict[str, Any]], None]
+
+    def __init__(self, nonce: str) -> None:
+        fd = os.dup(1)
         os.dup2(2, 1)
+        prefix = nonce.encode() + b" "  # kept in this closure only, not on the object
 
-    def emit(self, event: dict[str, Any]) -> None:
-        data = (json.dumps(event) + "\n").encode()
-        while data:
-            data = data[os.write(self._fd, data) :]
+        def emit(event: dict[str, Any]) -> None:
+            data = prefix + json.dumps(event).encode() + b"\n"
+            while data:
+                data = data[os.write(fd, data) :]
+
+        self.emit = emit
 
 
 class Guard:
     """The audit hook, the replaced socket class and environ, and the per-test budgets."""
 
-    def __init__(self, job: dict[str, Any], events: Events) -> None:
+    def __init__(self, job: dict[str, Any], events: Events, reads: Reads | None) -> None:
         self.workdir = os.path.realpath(job["workdir"])
         home = job.get("home")
         self.home = os.path.realpath(home) if home else None
         self.events = events
+        self.reads = reads
+        """What Landlock lets the child read, when it restricts reads."""
         self.wall_s = float(job["limits"]["test_wall_s"])
         self.cpu_s = float(job["limits"]["test_cpu_s"])
-        # the interpreter and the import path may live in a dot-folder (~/.pyenv, ~/.venvs)
+        # the interpreter and its packages may live in a dot-folder (~/.pyenv, ~/.venvs);
+        # project roots may not open the rest (a project at ~ must not expose ~/.ssh)
+        paths = sysconfig.get_paths()
         self.readable = tuple(
-            os.path.realpath(p) + os.sep
-            for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path}
+            os.path.realpath(p).rstrip(os.sep) + os.sep
+            for p in {
+                sys.prefix,
+                sys.base_prefix,
+                sys.exec_prefix,
+                paths["purelib"],
+                paths["platlib"],
+                *job["extra_path"],
+                job["tools"],
+                job["workdir"],
+            }
             if p and os.path.isabs(p)
         )
+        self._readlink = os.readlink
         self.current: str | None = None
         self.violations: list[tuple[str, str]] = []
         self._armed = False
@@ -122,10 +151,17 @@ class Guard:
         """Arm the budgets and (unless a test of the kernel layers turns them off) the
         refusals; call it after the runner's own imports."""
         signal.signal(signal.SIGALRM, self._alarm)
+        if hasattr(signal, "SIGSYS"):
+            signal.signal(signal.SIGSYS, self._trapped)
         if refusals:
             sys.addaudithook(self._hook)
-            socket.socket = _socket_class(self)  # type: ignore[misc]
-            os.environ = _environ(self)  # noqa: B003  (replaced on purpose: reads are checked)
+            socket.socket = wrappers.socket_class(self.violate)  # type: ignore[misc]
+            # replaced on purpose: reads are checked
+            os.environ = wrappers.environ(os.environ, self.violate)  # noqa: B003
+            if hasattr(os, "environb"):
+                os.environb = wrappers.environ(os.environb, self.violate)
+            wrappers.guard_at_functions(self.check_at)
+            wrappers.guard_sigsys(self.violate)
             self._armed = True
 
     def violate(self, kind: str, detail: str) -> PermissionError:
@@ -160,6 +196,49 @@ class Guard:
         if not any(kind == "timeout" for kind, _ in self.violations):
             self.violate("timeout", f"ran longer than {self.wall_s:g} s")
         raise SandboxTimeout(f"ran longer than {self.wall_s:g} s")
+
+    def _trapped(self, signum: int, frame: Any) -> None:
+        """SIGSYS: seccomp refused a system call (it returned garbage; raise instead)."""
+        error = self.violate("native", TRAPPED)
+        if self.current is not None:
+            raise error
+
+    def check_at(self, call: str, fd: int, path: Any, flags: Any) -> None:
+        """An `os` call relative to a directory descriptor: allowed inside the work folder
+        (then checked like a path), refused elsewhere (the audit hook cannot see where)."""
+        folder = self._folder_of(fd)
+        reads = call in READ_AT and not (isinstance(flags, int) and flags & WRITE_FLAGS)
+        if folder is None or not self._inside(folder):
+            where = folder or "an unknown folder"
+            raise self.violate(
+                "secret" if reads else "filesystem",
+                f"called os.{call} with a directory descriptor for {where}, outside its temp dir",
+            )
+        target = os.path.join(folder, os.fsdecode(path)) if path is not None else folder
+        if call == "open":
+            problem = self._check_open(target, None, flags)
+        elif reads or self._inside(target):
+            problem = None
+        else:
+            problem = ("filesystem", f"changed {target} outside its temp dir")
+        if problem is not None:
+            raise self.violate(*problem)
+
+    def _folder_of(self, fd: Any) -> str | None:
+        if not isinstance(fd, int) or isinstance(fd, bool):
+            return None
+        try:
+            if sys.platform.startswith("linux"):
+                folder = self._readlink(f"/proc/self/fd/{fd}")
+            else:
+                import fcntl
+
+                command = getattr(fcntl, "F_GETPATH", None)  # macOS
+                raw = fcntl.fcntl(fd, command, bytes(1024)) if command else b""
+                folder = os.fsdecode(raw.rstrip(b"\0"))
+        except (OSError, ValueError, TypeError):
+            return None
+        return folder if folder.startswith(os.sep) else None
 
     def _hook(self, event: str, args: tuple[Any, ...]) -> None:
         if not self._armed or self._busy:
@@ -201,12 +280,14 @@ class Guard:
         if writes and not self._inside(path):
             return "filesystem", f"wrote to {os.fsdecode(path)} outside its temp dir"
         full = os.path.realpath(os.fsdecode(path))
-        if re.fullmatch(r"/proc/[^/]+/environ", full):
+        if re.fullmatch(r"/proc/.+/environ", full):
             return "secret", f"read {full} (a process environment)"
         if self.home and full.startswith(self.home + os.sep) and not full.startswith(self.readable):
             first = full[len(self.home) + 1 :].split(os.sep, 1)[0]
             if first.startswith("."):
                 return "secret", f"read {full} (a private file of the user)"
+        if self.reads and not writes and not self.reads.allows(full) and os.path.exists(full):
+            return "secret", f"read {full} (outside the folders it may read)"
         return None
 
     def _inside(self, path: Any) -> bool:
@@ -214,37 +295,3 @@ class Guard:
             return True
         full = os.path.realpath(os.fsdecode(path))
         return full == os.devnull or full == self.workdir or full.startswith(self.workdir + os.sep)
-
-
-def _socket_class(guard: Guard) -> type[socket.socket]:
-    original = socket.socket
-
-    class GuardedSocket(original):  # type: ignore[valid-type,misc]
-        """`socket.socket` that refuses every family but AF_UNIX."""
-
-        def __init__(self, family: Any = -1, type: Any = -1, proto: int = -1, fileno: Any = None):
-            if fileno is None and family != socket.AF_UNIX:  # -1 means AF_INET here
-                raise guard.violate("network", "opened a network socket")
-            super().__init__(family, type, proto, fileno)
-
-    return GuardedSocket
-
-
-def _environ(guard: Guard) -> os._Environ[str]:
-    base = os.environ
-
-    class GuardedEnviron(os._Environ[str]):
-        """`os.environ` refusing names that look like secrets."""
-
-        def __getitem__(self, key: str) -> str:
-            if isinstance(key, str) and SECRET_NAME.search(key):
-                raise guard.violate("secret", f"read the environment variable {key}")
-            return super().__getitem__(key)
-
-    return GuardedEnviron(
-        base._data,  # type: ignore[attr-defined]
-        base.encodekey,
-        base.decodekey,
-        base.encodevalue,
-        base.decodevalue,
-    )

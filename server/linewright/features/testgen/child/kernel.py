@@ -5,9 +5,12 @@ that gets around Python (ctypes, C extensions).
 - processes: a new PID namespace, so every process a test starts dies with the run, and
   `RLIMIT_NPROC` (enforced for non-root users; root first drops to `nobody` when the files
   the tests need are world-readable);
+- procfs: a mount namespace (private, so nothing leaks back) with a /proc of the new PID
+  namespace, where no process outside the sandbox (the language server included) exists;
 - resources: CPU seconds, address space, file size, open files, no core dumps;
-- filters (`filters.py`): Landlock (writes only below the sandbox folder) and seccomp (no
-  new processes, no exec, no sockets but AF_UNIX).
+- `landlock.py`: reads only from an allow-list (`landlock-reads`), writes only below the
+  work folder; `filters.py` (seccomp): no new processes, exec, mounts or sockets but
+  AF_UNIX, each refusal trapped and reported.
 
 Each step is best effort: `enter()` returns the names of the layers that were applied and
 of those that were not, for the parent to report. Standard library only.
@@ -20,38 +23,58 @@ import os
 import resource
 import signal
 import stat
+import sys
 from typing import Any, NoReturn
 
-from . import filters
+from . import filters, landlock
+from .reads import Reads
 
-CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
+CLONE_NEWNS, CLONE_NEWUSER = 0x00020000, 0x10000000
+CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 0x4000, 1 << 18
 PR_SET_PDEATHSIG = 1
 NOBODY = 65534
 MIB = 1024 * 1024
-LAYERS = ("netns", "pidns", "nobody", "rlimits", "landlock", "seccomp")
+LAYERS = (
+    "netns",
+    "pidns",
+    "procfs",
+    "nobody",
+    "rlimits",
+    "landlock",
+    "landlock-reads",
+    "seccomp",
+)
 
 
 def _libc() -> Any:
     libc = ctypes.CDLL(None, use_errno=True)
     libc.syscall.restype = ctypes.c_long
+    text = ctypes.c_char_p
+    libc.mount.argtypes = (text, text, text, ctypes.c_ulong, ctypes.c_void_p)
     return libc
 
 
-def enter(job: dict[str, Any]) -> tuple[list[str], list[str]]:
+def enter(job: dict[str, Any], reads: Reads) -> tuple[list[str], list[str]]:
     """Apply every kernel layer `job` asks for; returns (applied, not applied)."""
     wanted = set(job.get("layers", LAYERS)) & set(LAYERS)
     if os.getuid() != 0:
         wanted.discard("nobody")  # only root changes user
+    if not sys.platform.startswith("linux"):  # reported missing, never tried
+        limits = _limits(job["limits"], nproc=os.getuid() != 0) if "rlimits" in wanted else []
+        return limits, sorted(wanted - {"rlimits"})
     applied: list[str] = []
     namespaces = _namespaces(wanted) if wanted & {"netns", "pidns"} else []
     applied += namespaces
+    if "procfs" in applied:
+        reads.below.append(os.path.realpath("/proc/self"))
     dropped = "nobody" in wanted and _drop_root(job["workdir"], job["readable"])
     if dropped:
         applied.append("nobody")
     if "rlimits" in wanted:
         applied += _limits(job["limits"], nproc=dropped or os.getuid() != 0)
     if "landlock" in wanted:
-        applied += filters.landlock(job["workdir"])
+        applied += landlock.landlock(job["workdir"], reads if "landlock-reads" in wanted else None)
     if "seccomp" in wanted:
         applied += filters.seccomp()
     missing = sorted(wanted - {name.split(":")[0] for name in applied})
@@ -59,11 +82,12 @@ def enter(job: dict[str, Any]) -> tuple[list[str], list[str]]:
 
 
 def _namespaces(wanted: set[str]) -> list[str]:
-    """New network and PID namespaces (in a user namespace when not root)."""
+    """New network, PID and mount namespaces (in a user namespace when not root)."""
     libc = _libc()
     uid, gid = os.getuid(), os.getgid()
     flags = (CLONE_NEWNET if "netns" in wanted else 0) | (CLONE_NEWPID if "pidns" in wanted else 0)
-    for attempt in (flags, flags & ~CLONE_NEWPID):
+    flags |= CLONE_NEWNS if flags & CLONE_NEWPID and "procfs" in wanted else 0
+    for attempt in (flags, flags & ~CLONE_NEWNS, flags & ~CLONE_NEWNS & ~CLONE_NEWPID):
         user = CLONE_NEWUSER if uid != 0 else 0
         if attempt and libc.unshare(attempt | user) == 0:
             break
@@ -73,6 +97,10 @@ def _namespaces(wanted: set[str]) -> list[str]:
         _write("/proc/self/setgroups", "deny")
         _write("/proc/self/uid_map", f"{uid} {uid} 1")
         _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    # private first: a /proc mounted here must not propagate to the namespace we came from
+    private = False
+    if attempt & CLONE_NEWNS:
+        private = libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) == 0
     applied = ["netns"] if attempt & CLONE_NEWNET else []
     if attempt & CLONE_NEWPID:
         # the next child is the namespace's init, which ignores default-action signals
@@ -80,6 +108,9 @@ def _namespaces(wanted: set[str]) -> list[str]:
         _fork_and_relay()
         _fork_and_relay()
         applied.append("pidns")
+        flags = MS_NOSUID | MS_NODEV | MS_NOEXEC
+        if private and libc.mount(b"proc", b"/proc", b"proc", flags, None) == 0:
+            applied.append("procfs")
     return applied
 
 

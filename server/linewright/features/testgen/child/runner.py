@@ -1,9 +1,15 @@
 """Entry point of the sandbox child: contain itself, then run pytest on candidate test files
 ("pytest" jobs) or call the target on derived inputs ("probe" jobs).
 
+Started from the tools folder (which the tests cannot write) with nothing relative on
+`sys.path`, so nothing a test left in the work folder is imported; it moves into the work
+folder only once contained. The run's nonce comes on stdin and prefixes every event.
+
 Every result goes out as one JSON line on the stdout the child started with, with the lines
 and arcs of the measured file it executed (coverage, branch mode, one test at a time):
-`layers`, `start`, `violation`, `done`, `collect-error`, `import-error`, `finished`.
+`layers`, `start`, `end`, `violation`, `done`, `collect-error`, `import-error`, `finished`.
+Each `start` is closed by `end`, `done`, `collected`, `collect-error` or `import-error`
+(the parent kills the process when that takes longer than the wall-clock budget).
 A run that dies half-way is restarted by the parent without the tests already reported.
 """
 
@@ -23,25 +29,28 @@ from typing import Any
 
 from . import guard, kernel
 from .measure import covered, measured
+from .reads import reads_of
 
 
 def main(job_path: str) -> None:
     """Run the job in `job_path` (JSON written by `sandbox.py`); never returns."""
     with open(job_path, encoding="utf-8") as file:
         job = json.load(file)
-    events = guard.Events()
+    events = guard.Events(_nonce())
     job["readable"] = [
         *job["readable"],
         sys.executable,
         os.path.dirname(os.__file__),
         sysconfig.get_paths()["purelib"],
     ]
-    applied, missing = kernel.enter(job)
-    events.emit({"event": "layers", "applied": applied, "missing": missing})
-    # not the working folder: what a test writes there must not shadow a later import
-    sys.path[:] = [p for p in sys.path if p not in ("", ".", os.getcwd())]
+    # nothing relative: what a test writes in the work folder must not shadow an import
+    sys.path[:] = [p for p in sys.path if p and os.path.isabs(p)]
     sys.path[:0] = job["sys_path"]
     sys.path.extend(job["extra_path"])
+    reads = reads_of(job)
+    applied, missing = kernel.enter(job, reads)
+    os.chdir(job["workdir"])
+    events.emit({"event": "layers", "applied": applied, "missing": missing})
     try:
         import coverage
 
@@ -56,7 +65,7 @@ def main(job_path: str) -> None:
         data_file=None, branch=True, include=[job["measure"]], config_file=False
     )
     _add_overlay(job.get("overlay"))
-    sandbox = guard.Guard(job, events)
+    sandbox = guard.Guard(job, events, reads if "landlock-reads" in applied else None)
     sandbox.install(refusals="python" in job.get("layers", ("python",)))
     if _import_target(job["module"], sandbox, events):
         if job["mode"] == "pytest":
@@ -66,6 +75,20 @@ def main(job_path: str) -> None:
         else:
             probe(job, sandbox, cov, events)
     _finish(events)
+
+
+def _nonce() -> str:
+    """The run's nonce, the first line on stdin; stdin then reads from /dev/null."""
+    data = b""
+    while not data.endswith(b"\n") and len(data) < 256:
+        chunk = os.read(0, 256 - len(data))
+        if not chunk:
+            break
+        data += chunk
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    return data.decode("ascii", "replace").strip()
 
 
 def _finish(events: guard.Events) -> None:
@@ -102,6 +125,7 @@ def _add_overlay(overlay: dict[str, Any] | None) -> None:
 
 def _import_target(module: str, sandbox: guard.Guard, events: guard.Events) -> bool:
     """Import the module under test once, under budgets, before any test."""
+    events.emit({"event": "start", "id": "import"})
     try:
         with sandbox.per_test("import"):
             importlib.import_module(module)
@@ -111,6 +135,7 @@ def _import_target(module: str, sandbox: guard.Guard, events: guard.Events) -> b
             event["violation"] = list(sandbox.violations[0])
         events.emit(event)
         return False
+    events.emit({"event": "end", "id": "import"})
     return True
 
 
@@ -122,8 +147,10 @@ def _describe(exc: BaseException) -> str:
 def probe(job: dict[str, Any], sandbox: guard.Guard, cov: Any, events: Any) -> None:
     """Evaluate each case's call expression twice; report value, exception and coverage."""
     namespace: dict[str, Any] = {}
+    events.emit({"event": "start", "id": "setup"})
     with sandbox.per_test("setup"):
         exec(job["setup"], namespace)
+    events.emit({"event": "end", "id": "setup"})
     skip = set(job.get("skip", ()))
     for case in job["cases"]:
         if case["id"] in skip:
@@ -133,6 +160,7 @@ def probe(job: dict[str, Any], sandbox: guard.Guard, cov: Any, events: Any) -> N
             first = _evaluate(case["expr"], namespace)
         event = {"event": "done", "id": case["id"], **first, **covered(cov)}
         if first["outcome"] in ("value", "raises", "object"):
+            events.emit({"event": "start", "id": case["id"]})  # a second wall-clock budget
             with sandbox.per_test(case["id"]):
                 again = _evaluate(case["expr"], namespace)
             if again != first:
