@@ -150,3 +150,14 @@ def test_project_root(tmp_path: pathlib.Path) -> None:
     lone = tmp_path.parent / f"{tmp_path.name}-lone" / "x.py"
     lone.parent.mkdir()
     assert layout.project_root(lone) == lone.parent
+
+
+def test_project_root_without_markers_is_above_the_top_package(tmp_path: pathlib.Path) -> None:
+    bare = tmp_path.parent / f"{tmp_path.name}-bare"
+    module = bare / "pkg" / "sub" / "mod.py"
+    module.parent.mkdir(parents=True)
+    for folder in (bare / "pkg", bare / "pkg" / "sub"):
+        (folder / "__init__.py").write_text("")
+    module.write_text("def f():\n    return 1\n")
+    assert layout.project_root(module) == bare
+    assert layout.module_name(module, layout.project_root(module)) == ("pkg.sub.mod", bare)

@@ -122,13 +122,17 @@ def _ini(path: Path, section: str, option: str) -> str | None:
 
 def project_root(path: Path, hint: Path | None = None) -> Path:
     """The workspace folder when it holds `path`, else the nearest folder above `path`
-    with a project marker (pyproject.toml, setup.py, .git), else the file's folder."""
+    with a project marker (pyproject.toml, setup.py, .git), else the folder above the file's
+    top package (the file's own folder when it is in no package)."""
     if hint is not None and path.is_relative_to(hint):
         return hint
     for folder in path.parents:
         if any((folder / marker).exists() for marker in PROJECT_MARKERS):
             return folder
-    return path.parent
+    folder = path.parent
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        folder = folder.parent
+    return folder
 
 
 def destination(path: Path, module: str, root: Path) -> Path:
