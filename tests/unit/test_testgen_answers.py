@@ -211,3 +211,18 @@ def test_prompts_carry_the_variant_context(dist: Target) -> None:
     assert prompt.completion_prefix(dist, "body", None).endswith(
         "from pkg.geo import dist\n\n\ndef test_dist"
     )
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("Sure! Here are some tests for your function.", id="prose"),
+        pytest.param("```python\ndef helper(x):\n    return x\n```", id="no-test-function"),
+    ],
+)
+def test_an_answer_without_tests_is_counted_as_dropped(dist: Target, answer: str) -> None:
+    assert parse_answer(answer, dist, "model:body") == (
+        [],
+        [Dropped("(answer)", "model:body", "no-test", "the answer held no test function")],
+    )

@@ -55,6 +55,8 @@ def parse_answer(text: str, target: Target, origin: str) -> tuple[list[Candidate
         Candidate(t.name, _source(t, source), tuple(preamble), origin, _fixes(t.name in cut))
         for t, source in tests
     ]
+    if not candidates and not dropped:  # prose, an echo of the prompt, or nothing at all
+        dropped = [Dropped("(answer)", origin, "no-test", "the answer held no test function")]
     return candidates, dropped
 
 

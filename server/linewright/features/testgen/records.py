@@ -44,6 +44,7 @@ class Dropped:
 
 
 REASONS: dict[str, str] = {
+    "no-test": "answer held no test",
     "parse": "does not parse",
     "smell": "test smell",
     "vacuous": "assertions cannot fail",
