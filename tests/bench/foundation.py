@@ -56,7 +56,11 @@ async def completion_latencies(requests: int) -> dict[str, float | int]:
     await client.initialize_session(
         types.InitializeParams(
             capabilities=capabilities,
-            initialization_options={"completion": {"debounceMs": 0}},
+            # no answer cache: "warm" means the model is loaded, not that the answer is stored
+            # (a disk cache from an earlier run would otherwise answer in a few milliseconds)
+            initialization_options={
+                "completion": {"debounceMs": 0, "cacheEntries": 0, "cacheDiskMb": 0}
+            },
         )
     )
     uri = (ROOT / "examples" / "stats.py").as_uri()
