@@ -14,7 +14,6 @@ from linewright.config import CompletionSettings
 from linewright.core.cache import key_of
 from linewright.core.llm.types import (
     BackendInfo,
-    ChatRequest,
     Choice,
     CompletionRequest,
     ExtraChunk,
@@ -28,12 +27,13 @@ from linewright.features.completion import (
     generation_to_json,
 )
 from linewright.features.completion.context import CompletionContext, Mode, Trigger
+from tests.support.scripted import CompletionOnly
 
 SCRIPTED = BackendInfo(name="scripted", url="scripted://", model="m", supports_fim=True)
 
 
 @dataclass
-class Scripted:
+class Scripted(CompletionOnly):
     """A `Backend` answering `texts`; with a `gate`, each answer waits until it is set."""
 
     texts: list[str]
@@ -55,15 +55,6 @@ class Scripted:
                 self.cancelled += 1
                 raise
         return Generation(tuple(Choice(t, "stop") for t in self.texts))
-
-    async def chat(self, request: ChatRequest) -> Generation:
-        raise NotImplementedError
-
-    async def tokenize(self, text: str) -> list[int] | None:
-        return None
-
-    async def aclose(self) -> None:
-        return None
 
 
 def context(prefix: str, suffix: str = "\n", uri: str = "file:///a.py") -> CompletionContext:

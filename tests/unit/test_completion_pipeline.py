@@ -10,7 +10,6 @@ from linewright.config import CompletionSettings
 from linewright.core.documents import Document
 from linewright.core.llm.types import (
     BackendInfo,
-    ChatRequest,
     Choice,
     CompletionRequest,
     Generation,
@@ -32,6 +31,7 @@ from linewright.features.completion.postprocess import (
     unheal,
 )
 from linewright.features.completion.prompt import healing_text
+from tests.support.scripted import CompletionOnly
 
 
 def ctx(
@@ -168,7 +168,7 @@ def test_context_from_document_reads_the_tree() -> None:
 
 
 @dataclass
-class ScriptedBackend:
+class ScriptedBackend(CompletionOnly):
     """A `Backend` that answers every request with fixed texts and records the requests."""
 
     texts: list[str]
@@ -182,15 +182,6 @@ class ScriptedBackend:
     async def complete(self, request: CompletionRequest) -> Generation:
         self.requests.append(request)
         return Generation(tuple(Choice(t, tokens=None) for t in self.texts))
-
-    async def chat(self, request: ChatRequest) -> Generation:
-        raise NotImplementedError
-
-    async def tokenize(self, text: str) -> list[int] | None:
-        return None
-
-    async def aclose(self) -> None:
-        return None
 
 
 async def test_feature_heals_prefix_only_prompts_and_dedupes() -> None:

@@ -13,7 +13,6 @@ from linewright import cli
 from linewright.config import CompletionSettings, FilterSettings
 from linewright.core.llm.types import (
     BackendInfo,
-    ChatRequest,
     Choice,
     CompletionRequest,
     Generation,
@@ -22,11 +21,12 @@ from linewright.core.telemetry import Event
 from linewright.features.completion import CompletionContext, CompletionFeature, Trigger
 from linewright.features.filtering import SuggestionFilter, report, store
 from linewright.features.filtering.store import FilterState
+from tests.support.scripted import CompletionOnly
 from tests.unit.filter_support import state_with
 
 
 @dataclass
-class Backend:
+class Backend(CompletionOnly):
     texts: list[str]
     requests: list[CompletionRequest] = field(default_factory=list)
     name: str = "scripted"
@@ -37,15 +37,6 @@ class Backend:
     async def complete(self, request: CompletionRequest) -> Generation:
         self.requests.append(request)
         return Generation(tuple(Choice(t, tokens=None) for t in self.texts))
-
-    async def chat(self, request: ChatRequest) -> Generation:
-        raise NotImplementedError
-
-    async def tokenize(self, text: str) -> list[int] | None:
-        return None
-
-    async def aclose(self) -> None:
-        return None
 
 
 def ctx(prefix: str, trigger: Trigger = Trigger.AUTOMATIC) -> CompletionContext:
