@@ -34,7 +34,9 @@ def write(result: TestgenResult) -> pathlib.Path | None:
     if result.edit is None:
         return None
     result.edit.path.parent.mkdir(parents=True, exist_ok=True)
-    result.edit.path.write_text(result.edit.text, encoding="utf-8")
+    # a new file is created only if it is still absent: never overwrite what appeared since
+    with result.edit.path.open("x" if result.edit.create else "w", encoding="utf-8") as file:
+        file.write(result.edit.text)
     return result.edit.path
 
 
@@ -66,7 +68,12 @@ async def testgen(args: argparse.Namespace, loaded: tuple[Any, Any, Any]) -> int
         return 2
     finally:
         await runtime.aclose()
-    written = write(result) if args.write else None
+    try:
+        written = write(result) if args.write else None
+    except FileExistsError:
+        where = result.edit.path if result.edit else "the test file"
+        print(f"linewright: {where} appeared while the tests ran; not overwritten", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps({**result.to_json(), "written": str(written) if written else None}))
     else:

@@ -335,3 +335,20 @@ def test_changing_an_unknown_document_raises() -> None:
     with pytest.raises(DocumentError, match="not open") as raised:
         DocumentStore().change("file:///missing.py", 2, [(None, "x")])
     assert isinstance(raised.value, LinewrightError)
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        pytest.param("file:///work/p/tests/test_a.py", id="plain"),
+        pytest.param("file:///work/p/tests/test%5Fa.py", id="percent-encoded"),
+        pytest.param("file:///work/p/src/../tests/test_a.py", id="dot-dot"),
+    ],
+)
+def test_by_path_finds_the_document_however_the_uri_is_spelled(uri: str) -> None:
+    store = DocumentStore()
+    store.open(uri, "python", 4, "x = 1\n")
+    store.open("file:///work/p/tests/test_b.py", "python", 1, "y = 2\n")
+    found = store.by_path("/work/p/tests/test_a.py")
+    assert found is not None and (found.uri, found.version) == (uri, 4)
+    assert store.by_path("/work/p/tests/test_c.py") is None

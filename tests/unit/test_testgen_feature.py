@@ -8,13 +8,17 @@ import os
 import pathlib
 import subprocess
 import sys
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
+from linewright import testgen_command
 from linewright.config import BackendSettings, Settings, TestgenSettings
-from linewright.features.testgen import TestgenFeature
+from linewright.features.testgen import TestgenFeature, TestgenResult
 from linewright.features.testgen.measure import universe
 from linewright.features.testgen.records import Candidate, Limits
+from linewright.features.testgen.render import FileEdit
 from linewright.features.testgen.sandbox import Sandbox
 from linewright.features.testgen.verify import verify
 from linewright.runtime import Runtime
@@ -184,3 +188,34 @@ def test_cli_bad_input(tmp_path: pathlib.Path, location: str, message: str) -> N
     result = cli(location.format(path=path), "--no-model", cwd=tmp_path)
     assert result.returncode == 2
     assert message in result.stderr
+
+
+async def test_an_unreadable_test_file_is_left_alone_and_nothing_is_lost(
+    tmp_path: pathlib.Path,
+) -> None:
+    path = make_project(tmp_path, CALC, "src/pkg/calc.py")
+    unreadable = tmp_path / "tests" / "test_calc.py"
+    unreadable.parent.mkdir()
+    unreadable.write_bytes(b"\xff\xfe not utf-8 \x80\n")
+    feature = TestgenFeature(lambda: None, lambda: FAST)  # type: ignore[arg-type,return-value]
+    result = await feature.generate(make_target(path, 8), use_model=False)
+    assert result.verdict.kept and result.edit is not None
+    assert (result.edit.path, result.edit.create) == (
+        tmp_path / "tests" / "test_calc_linewright.py",
+        True,
+    )
+    assert result.notes[0].startswith("test_calc.py was left alone (cannot read ")
+    assert unreadable.read_bytes() == b"\xff\xfe not utf-8 \x80\n"
+
+
+def test_write_never_overwrites_a_file_that_appeared(tmp_path: pathlib.Path) -> None:
+    appeared = tmp_path / "tests" / "test_x.py"
+    appeared.parent.mkdir()
+    appeared.write_text("# mine\n")
+    edit = FileEdit(appeared, True, (), "def test_new():\n    assert f() == 1\n")
+    with pytest.raises(FileExistsError):
+        testgen_command.write(cast(TestgenResult, SimpleNamespace(edit=edit)))
+    assert appeared.read_text() == "# mine\n"
+    extended = FileEdit(appeared, False, (), "# mine\n\ndef test_new():\n    assert f() == 1\n")
+    assert testgen_command.write(cast(TestgenResult, SimpleNamespace(edit=extended))) == appeared
+    assert appeared.read_text() == extended.text

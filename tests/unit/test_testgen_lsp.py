@@ -27,10 +27,12 @@ def test_open_files_read_the_editor_then_the_disk(tmp_path: pathlib.Path) -> Non
     documents.open(open_file.as_uri(), "python", 7, "unsaved\n")
     files = OpenFiles(server(documents))
     assert [files.read(p) for p in (open_file, on_disk, missing)] == ["unsaved\n", "disk\n", None]
-    assert files.versions == {open_file: 7}
+    assert files.versions == {open_file: 7, on_disk: None, missing: None}
     assert files.moved() == []
     documents.change(open_file.as_uri(), 8, [(None, "typed on\n")])
     assert files.moved() == [open_file]
+    documents.open(missing.as_uri(), "python", 1, "opened while the tests ran\n")
+    assert files.moved() == [open_file, missing]
 
 
 EDIT = FileEdit(pathlib.Path("/w/tests/test_calc.py"), False, (Insert(2, 0, "x\n"),), "...")

@@ -22,6 +22,7 @@ thread should take `text`/`source`/`tree` (immutable snapshots) along, not the D
 from __future__ import annotations
 
 import logging
+import os
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from urllib.parse import unquote, urlparse
@@ -295,6 +296,15 @@ class DocumentStore:
     def get(self, uri: str) -> Document | None:
         """The open document at `uri`, or None."""
         return self._documents.get(uri)
+
+    def by_path(self, path: str | os.PathLike[str]) -> Document | None:
+        """The open document of file `path`, however its URI was spelled by the client
+        (percent-encoding, `..` segments, case on case-insensitive systems), or None."""
+        wanted = os.path.normcase(os.path.abspath(path))
+        for uri, document in self._documents.items():
+            if os.path.normcase(os.path.abspath(_path_of(uri))) == wanted:
+                return document
+        return None
 
     def __contains__(self, uri: object) -> bool:
         return uri in self._documents

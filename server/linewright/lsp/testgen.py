@@ -49,21 +49,21 @@ class OpenFiles:
 
     def __init__(self, ls: LinewrightServer) -> None:
         self.ls = ls
-        self.versions: dict[Path, int] = {}
+        self.versions: dict[Path, int | None] = {}
+        """Each file read: its document version, None when it was read from disk."""
 
     def read(self, path: Path) -> str | None:
-        doc = self.ls.documents.get(path.as_uri())
-        if doc is None:
-            return read_disk(path)
-        self.versions[path] = doc.version
-        return doc.text
+        doc = self.ls.documents.by_path(path)
+        self.versions[path] = None if doc is None else doc.version
+        return read_disk(path) if doc is None else doc.text
 
     def moved(self) -> list[Path]:
-        """Files read from the editor whose document changed (or closed) since."""
+        """Files whose editor state changed since they were read: edited, closed, or
+        opened (an edit computed from the disk text must not land in an open buffer)."""
         return [
             path
             for path, version in self.versions.items()
-            if getattr(self.ls.documents.get(path.as_uri()), "version", None) != version
+            if getattr(self.ls.documents.by_path(path), "version", None) != version
         ]
 
 

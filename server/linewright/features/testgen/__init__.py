@@ -160,9 +160,9 @@ class TestgenFeature:
         edit = None
         if verdict.kept:
             report("checking the test file with the new tests", 90)
-            files = _places(target, read or read_disk)
+            files, unread = _places(target, read or read_disk)
             verdict, edit, placing = await place(target, verdict, sandbox, universe, files)
-            notes += placing
+            notes += unread + placing
         report("done", 100)
         counts = {"derived": len(derived), "model": len(model) + len(pre_dropped)}
         seconds = time.perf_counter() - started
@@ -251,15 +251,21 @@ async def _derive(
     return tests, outcomes
 
 
-def _places(target: Target, read: Reader) -> list[tuple[Path, str | None]]:
+def _places(target: Target, read: Reader) -> tuple[list[tuple[Path, str | None]], list[str]]:
     """Where the tests may go, with the current texts: the project's test file for the
-    module, and when that exists a separate file beside it for tests that do not fit."""
+    module, and when that exists a separate file beside it for tests that do not fit. A
+    test file that cannot be read is left alone (noted), so the verified tests still go to
+    the separate file; only when that cannot be read either does the run fail."""
     destination = layout.destination(target.path, target.module, target.root)
-    found = [(destination, read(destination))]
+    try:
+        found = [(destination, read(destination))]
+    except TestgenError as exc:
+        other = layout.fallback(destination)
+        return [(other, read(other))], [f"{destination.name} was left alone ({exc})"]
     if found[0][1] is not None:
         other = layout.fallback(destination)
         found.append((other, read(other)))
-    return found
+    return found, []
 
 
 def read_disk(path: Path) -> str | None:
