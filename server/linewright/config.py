@@ -141,6 +141,17 @@ class CompletionSettings:
 
 
 @dataclass(frozen=True)
+class ContextSettings:
+    """What may be sent to the model as context (secrets and git-ignored files never are)."""
+
+    exclude: str = setting(
+        "",
+        "Comma-separated .gitignore-style globs of files never sent to the model (e.g."
+        " `secrets/, *.sql`); secret-looking and git-ignored files are always left out.",
+    )
+
+
+@dataclass(frozen=True)
 class TelemetrySettings:
     """What happens to each suggestion, kept in a local store that never leaves the machine."""
 
@@ -288,6 +299,7 @@ class Settings:
     backend: BackendSettings = field(default_factory=BackendSettings)
     embedded: EmbeddedSettings = field(default_factory=EmbeddedSettings)
     completion: CompletionSettings = field(default_factory=CompletionSettings)
+    context: ContextSettings = field(default_factory=ContextSettings)
     testgen: TestgenSettings = field(default_factory=TestgenSettings)
     flag: FlagSettings = field(default_factory=FlagSettings)
     telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)

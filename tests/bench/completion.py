@@ -3,7 +3,7 @@
 Usage: python tests/bench/completion.py [--samples N] [--skip-model] [--skip-rss]
 Prints one JSON object; times in milliseconds.
 
-- `overhead`: `lsp.completion.suggest` (document lookup, context, typing-along check, gate,
+- `overhead`: `lsp.completion.suggest` (through `App.completions`) (document lookup, context, typing-along check, gate,
   prompt, cache, post-processing, staleness checks) plus `convert`, on generated Python
   files of 100, 2,000 and 20,000 lines, against an instant scripted backend (none of it is
   the backend's time); cursors on a new empty line in a body or at a statement's end.
@@ -39,9 +39,9 @@ from linewright.core.llm.types import Backend, BackendInfo, Choice, CompletionRe
 from linewright.core.positions import Position, Range
 from linewright.features.completion import CompletionFeature, Suggestion, Trigger
 from linewright.lsp import convert
-from linewright.lsp.completion import suggest
+from linewright.lsp.completion import clamp, suggest
 from linewright.lsp.server import LinewrightServer
-from linewright.runtime import Runtime
+from linewright.app import App
 
 HEAD = '"""Generated."""\n\nimport math\nimport os\nfrom dataclasses import dataclass\n\n\n'
 UNIT = """@dataclass
@@ -119,9 +119,9 @@ class Bench:
     @classmethod
     def open(cls, text: str, slots: list[Slot], feature: Callable[..., CompletionFeature]) -> Bench:
         ls = LinewrightServer()
-        ls.runtime.settings = Settings(completion=CompletionSettings(debounce_ms=200))
-        ls.runtime.completion = feature(lambda: ls.settings.completion)
-        ls.runtime.completion.cache.flush(30)  # the disk layer is open
+        ls.app.settings = Settings(completion=CompletionSettings(debounce_ms=200))
+        ls.app.completion = feature(lambda: ls.settings.completion)
+        ls.app.completion.cache.flush(30)  # the disk layer is open
         ls.documents.open("file:///bench/gen.py", "python", 1, text)
         return cls(ls, "file:///bench/gen.py", slots)
 
@@ -133,14 +133,16 @@ class Bench:
         """Wall time of one request (its thread CPU time goes to `self.cpu`)."""
         at = types.Position(line=line, character=column)
         start, cpu = time.perf_counter(), time.thread_time()
-        out = await suggest(self.ls, self.uri, at, trigger)
+        doc = self.ls.documents.get(self.uri)
+        assert doc is not None
+        out = await suggest(self.ls, doc, clamp(doc, at), trigger)
         convert.inline_completion_list(out, at)
         self.cpu.append((time.thread_time() - cpu) * 1000)
         return (time.perf_counter() - start) * 1000, out
 
     async def request(self, slot: Slot, empty: bool = True) -> tuple[float, list[Suggestion]]:
         """A timed invoked request at `slot`, not answerable by typing along."""
-        self.ls.runtime.completion.forget(self.uri)
+        self.ls.app.completion.forget(self.uri)
         return await self.at(slot, empty, lambda ln, col: self.timed(ln, col, Trigger.INVOKED))
 
     async def at(self, slot: Slot, empty: bool, run: Callable) -> Any:
@@ -227,7 +229,7 @@ async def model_figures(tmp: pathlib.Path, prompts: int, rounds: int) -> dict[st
     """The default embedded model: cold start, whole path vs the same raw call, cache hits."""
     text, slots = generate(2000)
     start = time.perf_counter()
-    runtime = Runtime(Settings())
+    runtime = App(Settings())
     runtime.start()
     backend = Recorder(runtime.backend())
     no_cache = CompletionSettings(cache_entries=0)
@@ -240,7 +242,7 @@ async def model_figures(tmp: pathlib.Path, prompts: int, rounds: int) -> dict[st
     figures["miss_ms"] = round((await first.request(slots[3]))[0], 1)
     figures["memory_hit_ms"] = round((await first.request(slots[3]))[0], 2)
     await first.request(slots[5])
-    await first.ls.runtime.completion.aclose()
+    await first.ls.app.completion.aclose()
     second = Bench.open(text, slots, on(backend, folder))  # a restart: memory is empty
     # its first request also measures the tokenizer once (a backend call): not a pure hit
     figures["restart_first_hit_ms"] = round((await second.request(slots[5]))[0], 2)
@@ -263,7 +265,7 @@ async def feature_vs_raw(bench: Bench, backend: Recorder, prompts: int, rounds: 
             return (time.perf_counter() - start) * 1000
 
         async def whole() -> float:
-            bench.ls.runtime.completion.forget(bench.uri)
+            bench.ls.app.completion.forget(bench.uri)
             ms, _ = await bench.timed(line, column, Trigger.INVOKED)
             assert backend.sent[-1] == request, "the feature sent another request"
             return ms

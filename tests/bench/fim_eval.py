@@ -174,9 +174,9 @@ async def evaluate(args: argparse.Namespace, tasks: list[Task]) -> list[Result]:
             end = len(task.prompt) + len(task.middle)
             return OracleBackend(task.truth, len(task.prompt), end, args.overshoot)
     else:
-        from linewright.runtime import Runtime
+        from linewright.app import App
 
-        runtime = Runtime(settings, progress=lambda line: print(line, file=sys.stderr))
+        runtime = App(settings, progress=lambda line: print(line, file=sys.stderr))
         runtime.start()
         shared = runtime.backend()
 

@@ -8,7 +8,7 @@ Builds the corpus (`flag_corpus`: functions of the stdlib's pure-Python modules 
 `flag_c/*.c`, one injected single-line bug each; by default 160 Python and 41 C functions
 drawn, about half of them in each split), scans the function of every buggy sample and of
 its fixed version with `AnomalyFeature` (the code path of `linewright flag` and of the
-diagnostics) on `Runtime(Settings())`'s backend (the embedded SmolLM2-135M), and prints one
+diagnostics) on `App(Settings())`'s backend (the embedded SmolLM2-135M), and prints one
 JSON object: share of injected bugs flagged, share of judged lines flagged (the search
 space), flags on the fixed versions, and time per line (lines computed in this run only;
 cached lines cost nothing), per language, split and mutation operator. Thresholds are tuned
@@ -40,7 +40,7 @@ from linewright.features.anomalies import AnomalyFeature, ScanResult, Snapshot  
 from linewright.features.anomalies.regenerate import Observation  # noqa: E402
 from linewright.features.anomalies.score import features  # noqa: E402
 from linewright.features.anomalies.store import LineCache  # noqa: E402
-from linewright.runtime import Runtime  # noqa: E402
+from linewright.app import App  # noqa: E402
 from tests.bench.flag_corpus import Sample, build  # noqa: E402
 
 
@@ -137,7 +137,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.min_score is not None:
         flag = dataclasses.replace(settings.flag, min_score=args.min_score)
         settings = dataclasses.replace(settings, flag=flag)
-    runtime = Runtime(settings)
+    runtime = App(settings)
     cache = CountingCache(pathlib.Path(args.cache))
     feature = AnomalyFeature(runtime.backend, lambda: settings.flag, cache)
     records: list[dict[str, Any]] = []

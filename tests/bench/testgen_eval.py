@@ -35,7 +35,7 @@ from linewright.features.testgen import TestgenFeature, TestgenResult, render
 from linewright.features.testgen.records import REASONS
 from linewright.features.testgen.sandbox import Limits, Sandbox, Subject
 from linewright.features.testgen.target import Target
-from linewright.runtime import Runtime
+from linewright.app import App
 
 FALLBACK = pathlib.Path(
     "/work/shared/data/humaneval-infilling/HumanEval-RandomSpanInfillingLight.jsonl"
@@ -221,7 +221,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     chosen = found[args.offset : args.offset + args.limit if args.limit else None]
     settings = Settings()
     testgen = TestgenSettings(model_requests=args.requests, test_timeout_s=2.0, test_cpu_s=2.0)
-    runtime = Runtime(settings, progress=lambda m: print(f"model: {m}", file=sys.stderr))
+    runtime = App(settings, progress=lambda m: print(f"model: {m}", file=sys.stderr))
     feature = TestgenFeature(runtime.backend, lambda: testgen)
     rows = []
     details = open(args.details, "w") if args.details else None  # noqa: SIM115, ASYNC230

@@ -1,83 +1,25 @@
 """The Neovim plugin in a real Neovim (0.11+, with a UI attached) against the real server.
 
-The test types real keys: `a` enters Insert mode, Neovim asks the server for a suggestion,
+The tests type real keys: `a` enters Insert mode, Neovim asks the server for a suggestion,
 the plugin's <Tab> accepts it. Then the telemetry store must hold the acceptance.
 """
 
 from __future__ import annotations
 
-import contextlib
 import pathlib
-import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from linewright.core.telemetry import FILE_NAME, load_events
-from tests.editors.conftest import ROOT, missing
-
-TIMEOUT_S = 120.0
-SETUP = """
-local plugin, python, model, inline = ...
-vim.opt.runtimepath:prepend(plugin)
-require('linewright').setup({
-  cmd = { python, '-m', 'linewright', 'serve' },
-  settings = {
-    embedded = { modelPath = model, threads = 1 },
-    completion = { debounceMs = 0, maxTokens = 16 },
-  },
-  inline = inline,
-})
-return require('linewright').inline
-"""
-ATTACHED = "(function() local c = require('linewright').client() return c and c.initialized end)()"
-SHOWN = "vim.tbl_keys(require('linewright').state.shown)[1]"
-IDLE = "next(require('linewright').client().requests) == nil"
+from tests.editors.nvim_driver import ATTACHED, IDLE, SHOWN, neovim, setup, start, stop, wait_for
 
 
 @pytest.fixture
 def nvim(nvim_binary: str, state_dir: pathlib.Path) -> Iterator[Any]:
-    """A Neovim child with a 100x30 UI attached (a headless one never shows a menu)."""
-    try:
-        import pynvim
-    except ImportError:
-        missing("pynvim not installed: pip install -e '.[dev]'")
-    session = pynvim.attach("child", argv=[nvim_binary, "--embed", "--headless", "--clean"])
-    session.ui_attach(100, 30, rgb=True, ext_linegrid=True)
-    yield session
-    with contextlib.suppress(OSError, EOFError):  # it may quit before answering
-        session.quit("qall!")
-    session.close()
-
-
-def wait_for(nvim: Any, lua_expr: str, what: str) -> Any:
-    """Poll a Lua expression until it is truthy (the editor keeps running meanwhile)."""
-    deadline = time.monotonic() + TIMEOUT_S
-    while time.monotonic() < deadline:
-        value = nvim.exec_lua(f"return {lua_expr}")
-        if value:
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"Neovim: timed out waiting for {what}")
-
-
-def start(nvim: Any, model: pathlib.Path, source: pathlib.Path, inline: bool) -> None:
-    plugin = str(ROOT / "editors" / "neovim")
-    assert nvim.exec_lua(SETUP, plugin, sys.executable, str(model), inline) is inline
-    nvim.command(f"edit {source}")
-    assert nvim.eval("&filetype") == "python"
-    wait_for(nvim, ATTACHED, "the server to start")
-    nvim.api.win_set_cursor(0, [3, 5])
-    nvim.input("a")  # Insert mode after the "# "
-    wait_for(nvim, "vim.api.nvim_get_mode().mode == 'i'", "Insert mode")
-
-
-def stop(nvim: Any) -> None:
-    """Stop the server the way Neovim does on exit (shutdown + exit)."""
-    nvim.exec_lua("require('linewright').client():stop()")
-    wait_for(nvim, "#vim.lsp.get_clients({ name = 'linewright' }) == 0", "the server to stop")
+    with neovim(nvim_binary) as session:
+        yield session
 
 
 @pytest.mark.parametrize(
@@ -127,3 +69,35 @@ def test_accept_line_reports_a_partial_acceptance(
         ("shown", None),
         ("partially_accepted", len("first()")),
     ]
+
+
+def test_inline_false_gets_automatic_completion_items(
+    nvim: Any, tiny_model_path: pathlib.Path, source_file: pathlib.Path
+) -> None:
+    """With `inline = false` the server must not think the client shows ghost text: it
+    answers an automatic (trigger character) completion request with the suggestion."""
+    start(nvim, tiny_model_path, source_file, inline=False, filter={"enabled": False})
+    count = nvim.exec_lua(
+        """
+        local client = require('linewright').client()
+        local params = vim.lsp.util.make_position_params(0, 'utf-16')
+        params.context = { triggerKind = 2, triggerCharacter = ' ' }
+        local answer = client:request_sync('textDocument/completion', params, 60000, 0)
+        local result = answer and answer.result or {}
+        return #(result.items or result)
+        """
+    )
+    assert count >= 1
+
+
+def test_text_typed_before_the_server_attached_gets_a_suggestion(
+    nvim: Any, tiny_model_path: pathlib.Path, source_file: pathlib.Path
+) -> None:
+    setup(nvim, tiny_model_path, inline=True)
+    nvim.command(f"edit {source_file}")
+    nvim.api.win_set_cursor(0, [3, 5])
+    nvim.input("a")  # typed at once: the server (a Python process) is not up yet
+    assert not nvim.exec_lua(f"return {ATTACHED}")
+    wait_for(nvim, ATTACHED, "the server to start")
+    # no further key: the plugin asks by itself once attached
+    assert wait_for(nvim, SHOWN, "a suggestion without another key", timeout=30)

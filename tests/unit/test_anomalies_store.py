@@ -70,6 +70,7 @@ def test_cache_key_depends_on_everything_the_answer_depends_on(changed: tuple) -
 def test_cache_misses_and_unreadable_entries(tmp_path: pathlib.Path) -> None:
     cache = LineCache(tmp_path)
     assert cache.get("absent") is None
+    assert cache._cache is not None
     cache._cache.set("broken", {"alternative": "x"})  # an entry from another version
     assert cache.get("broken") is None
     cache.close()
@@ -107,3 +108,59 @@ def test_corrupted_ignore_file_starts_over(tmp_path: pathlib.Path) -> None:
     assert not ignores.contains(tmp_path / "a.py", "x = 1")
     ignores.add(tmp_path / "a.py", "x = 1")
     assert IgnoreList(tmp_path, tmp_path).contains(tmp_path / "a.py", "x = 1")
+
+
+def damage(directory: pathlib.Path) -> None:
+    """Overwrite the cache's database files (and its write-ahead log) with bytes that are
+    not SQLite."""
+    for path in [directory / "cache.db", *directory.glob("cache.db-*")]:
+        path.write_bytes(b"not a database " * 4096)
+
+
+@pytest.mark.parametrize("while_open", [False, True], ids=["before-open", "while-open"])
+def test_damaged_cache_is_dropped_and_reported_once(
+    tmp_path: pathlib.Path, while_open: bool
+) -> None:
+    key, other = LineCache.key("model", CTX, 50, 48), LineCache.key("model", CTX, 20, 48)
+    warnings: list[str] = []
+    first = LineCache(tmp_path, on_damage=warnings.append)
+    first.set(key, SCORED)
+    if while_open:
+        damage(tmp_path)
+        cache = first
+    else:
+        first.close()
+        damage(tmp_path)
+        cache = LineCache(tmp_path, on_damage=warnings.append)
+    assert cache.get(key) is None  # the damaged entries are gone ...
+    cache.set(other, SCORED)  # ... and the cache works again
+    assert cache.get(other) == SCORED
+    cache.set(key, SCORED)
+    assert cache.get(key) == SCORED
+    assert len(warnings) == 1 and str(tmp_path) in warnings[0] and "damaged" in warnings[0]
+    cache.close()
+    again = LineCache(tmp_path, on_damage=warnings.append)  # the new database persists
+    assert again.get(other) == SCORED and len(warnings) == 1
+    again.close()
+
+
+def test_cache_recovery_deletes_only_the_database(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "notes.txt").write_text("kept")
+    damage(tmp_path)
+    cache = LineCache(tmp_path)
+    cache.close()
+    assert (tmp_path / "notes.txt").read_text() == "kept"
+
+
+def test_a_second_failure_turns_the_cache_off_without_a_second_warning(
+    tmp_path: pathlib.Path,
+) -> None:
+    warnings: list[str] = []
+    damage(tmp_path)
+    cache = LineCache(tmp_path, on_damage=warnings.append)
+    damage(tmp_path)
+    key = LineCache.key("model", CTX, 50, 48)
+    cache.set(key, SCORED)  # found damaged again: the disk goes off
+    assert cache.get(key) is None
+    assert len(warnings) == 1
+    cache.close()

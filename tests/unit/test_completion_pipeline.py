@@ -228,3 +228,24 @@ async def test_huge_and_binary_documents_complete_as_plain_text(text: str) -> No
     feature = CompletionFeature(lambda: backend, CompletionSettings)
     assert [s.text for s in await feature.suggest(context)] == ["y = 2"]
     assert len(backend.requests[0].prefix) <= CompletionSettings().prefix_chars
+
+
+@pytest.mark.parametrize(
+    "eol",
+    [pytest.param("\n", id="lf"), pytest.param("\r\n", id="crlf"), pytest.param("\r", id="cr")],
+)
+@pytest.mark.parametrize(
+    "trigger",
+    [pytest.param(Trigger.AUTOMATIC, id="typing"), pytest.param(Trigger.INVOKED, id="invoked")],
+)
+async def test_a_block_suggestion_keeps_every_line_and_the_files_line_break(
+    eol: str, trigger: Trigger
+) -> None:
+    lines = ["def total(items):", "    ", "", "", "print(total([1]))", ""]
+    doc = Document("file:///a.py", "python", 1, eol.join(lines))
+    answer = ["result = 0", "    for x in items:", "        result += x", "    return result", ""]
+    backend = ScriptedBackend([eol.join(answer)], fim=True)
+    feature = CompletionFeature(lambda: backend, CompletionSettings)
+    out = await feature.suggest(from_document(doc, Position(1, 4), trigger))
+    assert [s.text for s in out] == [eol.join(answer[:4])]
+    assert "\r" not in backend.requests[0].prefix + (backend.requests[0].suffix or "")

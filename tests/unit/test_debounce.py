@@ -1,4 +1,5 @@
-"""Debounce, supersede and cancellation in the LSP completion path (scripted slow backend)."""
+"""Debounce, supersede and cancellation: the completion scheduler (features/completion/schedule)
+of an `App`, with no server process (scripted slow backend)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,12 @@ from collections.abc import Callable
 import pytest
 from lsprotocol import types
 
+from linewright.app import App
 from linewright.config import CompletionSettings, EmbeddedSettings, Settings
 from linewright.core.llm.types import Backend, BackendInfo, CompletionRequest, Generation
 from linewright.core.positions import Position, Range
 from linewright.features.completion import CompletionFeature, Suggestion, debounce_seconds
-from linewright.features.completion.context import CompletionContext, Trigger
-from linewright.lsp.completion import suggest
-from linewright.lsp.server import LinewrightServer
-from linewright.runtime import Runtime
+from linewright.features.completion.context import CompletionContext, Trigger, from_document
 from tests.unit.test_cache_feature import Scripted
 
 URI = "file:///t.py"
@@ -25,12 +24,21 @@ BODY = types.Position(line=1, character=4)
 ANSWER = "return sum(values)"
 
 
-def server(backend: Scripted, **completion: int) -> LinewrightServer:
-    ls = LinewrightServer()
-    ls.runtime.settings = Settings(completion=CompletionSettings(**completion))  # type: ignore[arg-type]
-    ls.runtime.completion = CompletionFeature(lambda: backend, lambda: ls.settings.completion)
+def server(backend: Scripted, **completion: int) -> App:
+    ls = App(Settings(completion=CompletionSettings(**completion)))  # type: ignore[arg-type]
+    ls.completion = CompletionFeature(lambda: backend, lambda: ls.settings.completion)
     ls.documents.open(URI, "python", 1, SOURCE)
     return ls
+
+
+async def suggest(
+    ls: App, uri: str, position: types.Position, trigger: Trigger
+) -> list[Suggestion]:
+    """What the LSP handlers do: the scheduler's answer for the document's cursor."""
+    doc = ls.documents.get(uri)
+    assert doc is not None
+    ctx = from_document(doc, Position(position.line, position.character), trigger)
+    return await ls.completions.suggest(ctx)
 
 
 async def until(condition: Callable[[], bool]) -> None:
@@ -46,7 +54,7 @@ def texts(suggestions: list[Suggestion]) -> list[str]:
     return [s.text for s in suggestions]
 
 
-def edit(ls: LinewrightServer, version: int, line: int, character: int, text: str) -> None:
+def edit(ls: App, version: int, line: int, character: int, text: str) -> None:
     at = Position(line, character)
     ls.documents.change(URI, version, [(Range(at, at), text)])
 
@@ -200,14 +208,13 @@ class Counting:
 async def test_a_superseded_request_never_cancels_the_cold_model_load(
     tiny_model_path: pathlib.Path,
 ) -> None:
-    ls = LinewrightServer()
     embedded = EmbeddedSettings(model_path=str(tiny_model_path), threads=1)
     completion = CompletionSettings(debounce_ms=0, max_tokens=16)
-    ls.runtime = Runtime(Settings(embedded=embedded, completion=completion))
-    ls.runtime.start()  # the model starts loading now, as at `initialized`
-    model = ls.runtime.backend().server  # type: ignore[attr-defined]
-    counting = Counting(ls.runtime.backend())
-    ls.runtime.completion = CompletionFeature(
+    ls = App(Settings(embedded=embedded, completion=completion))
+    ls.start()  # the model starts loading now, as at `initialized`
+    model = ls.backend().server  # type: ignore[attr-defined]
+    counting = Counting(ls.backend())
+    ls.completion = CompletionFeature(
         lambda: counting,  # type: ignore[arg-type, return-value]
         lambda: ls.settings.completion,
     )
@@ -222,4 +229,4 @@ async def test_a_superseded_request_never_cancels_the_cold_model_load(
         assert counting.answers == 1  # the second request got the model's answer
         assert (model.state, model.restarts, model.last_error) == ("ready", 0, None)
     finally:
-        await ls.runtime.aclose()
+        await ls.aclose()

@@ -352,3 +352,96 @@ def test_by_path_finds_the_document_however_the_uri_is_spelled(uri: str) -> None
     found = store.by_path("/work/p/tests/test_a.py")
     assert found is not None and (found.uri, found.version) == (uri, 4)
     assert store.by_path("/work/p/tests/test_c.py") is None
+
+
+# -- the storm: sloppy client edits against a plain string model ----------------------------
+
+NOT_LSP_BREAKS = ["\f", "\v", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+"""Line breaks for `str.splitlines` but not for LSP: they are ordinary characters."""
+STORM_PIECES = COMMON_PIECES + NOT_LSP_BREAKS + ["def f():\n", "    return sum(items)\n"]
+
+Sloppy = tuple[int, int, int, int, str]
+"""(index, index, overshoot, reverse?, text): overshoot 0 = exact, 1 = past the line end,
+2 = past the last line; reverse 1 sends end before start."""
+
+
+def model_position(text: str, index: int, overshoot: int) -> tuple[Position, int]:
+    """An LSP position for `index` (or beyond it) and the index the spec says it means."""
+    lines = LSP_BREAK.split(text)
+    exact = ref_position(text, index)
+    if overshoot == 1:  # past the end of the line: the line end
+        line_end = index + len(LSP_BREAK.split(text[index:])[0])
+        units = len(lines[exact.line].encode("utf-16-le")) // 2
+        return Position(exact.line, units + 5), line_end
+    if overshoot == 2:  # past the last line: the document end
+        return Position(len(lines) + 3, 1), len(text)
+    return exact, index
+
+
+def sloppy_change(model: str, edit: Sloppy) -> tuple[Range, str, str]:
+    """The range a sloppy client sends for `edit`, its text, and the model's text after it."""
+    first, second, overshoot, reverse, new_text = edit
+    ends = []
+    for raw in (first, second):
+        index = raw % (len(model) + 1)
+        if model[index - 1 : index + 1] == "\r\n":  # no LSP position between \r and \n
+            index -= 1
+        ends.append(model_position(model, index, overshoot if raw == second else 0))
+    (start_pos, start), (end_pos, end) = sorted(ends, key=lambda pair: pair[1])
+    if reverse:
+        start_pos, end_pos = end_pos, start_pos
+    return Range(start_pos, end_pos), new_text, model[:start] + new_text + model[end:]
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(
+    st.lists(st.sampled_from(STORM_PIECES), max_size=10).map("".join),
+    st.lists(
+        st.tuples(
+            st.integers(0, 400),
+            st.integers(0, 400),
+            st.integers(0, 2),
+            st.integers(0, 1),
+            st.lists(st.sampled_from(STORM_PIECES), max_size=5).map("".join),
+        ),
+        max_size=25,
+    ),
+)
+def test_storm_of_sloppy_edits_matches_a_string_model(initial: str, edits: list[Sloppy]) -> None:
+    """Form feeds, U+2028, NEL and friends are not line breaks; reversed ranges are applied
+    as the ordered range; positions past a line's end mean its end, past the last line the
+    document's end. Text, line index and tree always match the model and a fresh parse."""
+    doc = Document("file:///storm.py", "python", 1, initial)
+    model = initial
+    for edit in edits:
+        change_range, new_text, model = sloppy_change(model, edit)
+        doc.apply_change(change_range, new_text)
+        assert doc.text == model
+        assert_line_index(doc)
+        assert_points_match_bytes(doc)
+    assert doc.tree is not None
+    if not fresh_tree(doc).root_node.has_error:
+        assert_matches_fresh_parse(doc)
+
+
+def test_storm_through_the_store_many_edits() -> None:
+    """A long random sequence through the store, several changes per notification (each
+    relative to the text the previous one left), as in `textDocument/didChange`."""
+    generator = random.Random(14)
+    store = DocumentStore()
+    doc = store.open("file:///s.py", "python", 1, "")
+    model = ""
+    for version in range(2, 1500):
+        batch: list[tuple[Range | None, str]] = []
+        for _ in range(generator.randrange(1, 4)):
+            edit = (
+                generator.randrange(400), generator.randrange(400), generator.randrange(3),
+                generator.randrange(2),
+                "".join(generator.choice(STORM_PIECES) for _ in range(generator.randrange(4))),
+            )  # fmt: skip
+            change_range, new_text, model = sloppy_change(model, edit)
+            batch.append((change_range, new_text))
+        assert store.change("file:///s.py", version, batch) is doc
+        assert (doc.text, doc.version) == (model, version)
+    assert_line_index(doc)
+    assert_points_match_bytes(doc)

@@ -21,6 +21,7 @@ from linewright.features.completion.neighbors import (
     identifiers,
     jaccard,
 )
+from linewright.features.exclusion import ContextExclusion
 
 
 def doc(uri: str, text: str) -> Document:
@@ -225,6 +226,29 @@ def test_select_prefers_the_newer_chunk_on_a_tie() -> None:
     r.opened(doc("file:///new.py", "shared_word = 2\n"), "new.py")
     chosen = r.select("shared_word", "file:///current.py", limit=2)
     assert [c.filename for c in chosen] == ["new.py", "old.py"]
+
+
+def test_excluded_files_add_no_chunks(tmp_path: pathlib.Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("private/\n")
+    r = ring(open_chunks=1)
+    uris = {name: (tmp_path / name).as_uri() for name in (".env", "private/p.py", "ok.py")}
+    for name, uri in uris.items():
+        opened = doc(uri, "shared_word = 1\n" + name.replace(".", "_") + " = 2\n")
+        r.opened(opened, name)
+        r.edited(opened, name, [0, 1])
+    assert [c.filename for c in r.chunks()] == ["ok.py"]
+    assert r.excludes(uris[".env"]) and not r.excludes(uris["ok.py"])
+
+
+def test_chunks_held_before_an_exclusion_are_never_selected(tmp_path: pathlib.Path) -> None:
+    r = ring(open_chunks=1)
+    dump, ok = (tmp_path / "dump.sql").as_uri(), (tmp_path / "ok.py").as_uri()
+    r.opened(doc(dump, "shared_word = 1\n"), "dump.sql")
+    r.opened(doc(ok, "shared_word = 2\n"), "ok.py")
+    assert len(r.select("shared_word", "file:///c.py", limit=5)) == 2
+    r.exclusion = ContextExclusion(tmp_path, ["*.sql"])  # the settings changed
+    assert [c.filename for c in r.select("shared_word", "file:///c.py", limit=5)] == ["ok.py"]
 
 
 def chunk(name: str, size: int, seq: int) -> Chunk:

@@ -10,7 +10,16 @@ import pytest
 
 from linewright.features.testgen import derive, values
 from linewright.features.testgen.measure import Universe, greedy, universe
-from tests.unit.test_testgen_target import GEO, line_of, make_project, make_target
+from tests.unit.test_testgen_target import (
+    GEO,
+    INDENTS,
+    ONLY_MEMBER,
+    SOLUTION,
+    indented,
+    line_of,
+    make_project,
+    make_target,
+)
 
 
 def shape(annotation: str) -> values.Shape:
@@ -171,3 +180,25 @@ def test_greedy_prefers_gain_then_preference_then_order() -> None:
     assert greedy([a, b, frozenset({4})], [0, 1, 0], 5) == [1, 0, 2]
     assert greedy([a, b, frozenset({4})], [0, 1, 0], 2) == [1, 0]
     assert greedy([frozenset(), a], [5, 0], 5) == [1]
+
+
+@pytest.mark.parametrize(("indent", "eol"), INDENTS)
+@pytest.mark.parametrize(
+    ("template", "constructed"),
+    [
+        pytest.param(SOLUTION, ("Solution(True)", "Solution(False)"), id="with-init"),
+        pytest.param(ONLY_MEMBER, ("Solution()",), id="only-member"),
+    ],
+)
+def test_calls_of_a_method_in_any_indentation(
+    tmp_path: pathlib.Path, template: str, constructed: tuple[str, ...], indent: str, eol: str
+) -> None:
+    source = indented(template, indent, eol)
+    path = make_project(tmp_path, source, "src/pkg/solution.py")
+    target = make_target(path, line_of(source, "return"), source, column=3 * len(indent))
+    setup, calls = derive.cases(target, 8)
+    assert setup == "from pkg.solution import Solution\n"
+    assert calls and all(c.expr.startswith(constructed) for c in calls)
+    assert {c.expr.split(".isNumber")[0] for c in calls} == set(constructed)
+    if template is SOLUTION:
+        assert calls[0] == derive.Case("c0", 'Solution(True).isNumber("1")'.replace('"', "'"), True)

@@ -13,7 +13,7 @@ from typing import cast
 
 import pytest
 
-from linewright import testgen_command
+from linewright.cli import testgen as testgen_command
 from linewright.config import BackendSettings, Settings, TestgenSettings
 from linewright.features.testgen import TestgenFeature, TestgenResult
 from linewright.features.testgen.measure import universe
@@ -21,7 +21,7 @@ from linewright.features.testgen.records import Candidate, Limits
 from linewright.features.testgen.render import FileEdit
 from linewright.features.testgen.sandbox import Sandbox
 from linewright.features.testgen.verify import verify
-from linewright.runtime import Runtime
+from linewright.app import App
 from tests.unit.test_testgen_target import make_project, make_target
 
 CALC = '''\
@@ -52,7 +52,7 @@ def run_pytest(folder: pathlib.Path, path: pathlib.Path) -> subprocess.Completed
 async def test_generate_on_the_tiny_model(tmp_path: pathlib.Path, tiny_llama_url: str) -> None:
     path = make_project(tmp_path, CALC, "src/pkg/calc.py")
     settings = Settings(backend=BackendSettings(kind="llamacpp", url=tiny_llama_url), testgen=FAST)
-    runtime = Runtime(settings)
+    runtime = App(settings)
     feature = TestgenFeature(runtime.backend, lambda: settings.testgen)
     steps: list[tuple[str, int]] = []
     try:
@@ -94,7 +94,7 @@ async def test_a_failing_model_leaves_the_derived_tests(tmp_path: pathlib.Path) 
         backend=BackendSettings(kind="llamacpp", url="http://127.0.0.1:9", connect_timeout_s=0.5),
         testgen=FAST,
     )
-    runtime = Runtime(settings)
+    runtime = App(settings)
     try:
         result = await TestgenFeature(runtime.backend, lambda: FAST).generate(make_target(path, 8))
     finally:

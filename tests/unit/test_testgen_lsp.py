@@ -12,6 +12,7 @@ from lsprotocol import types
 
 from linewright.core.documents import DocumentStore
 from linewright.features.testgen.render import FileEdit, Insert
+from linewright.lsp.client import ClientCaps
 from linewright.lsp.testgen import OpenFiles, workspace_edit
 
 
@@ -36,11 +37,7 @@ def test_open_files_read_the_editor_then_the_disk(tmp_path: pathlib.Path) -> Non
 
 
 EDIT = FileEdit(pathlib.Path("/w/tests/test_calc.py"), False, (Insert(2, 0, "x\n"),), "...")
-DOCUMENT_CHANGES = types.ClientCapabilities(
-    workspace=types.WorkspaceClientCapabilities(
-        workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=True)
-    )
-)
+DOCUMENT_CHANGES = ClientCaps(document_changes=True)
 
 
 @pytest.mark.parametrize("version", [pytest.param(7, id="open"), pytest.param(None, id="disk")])

@@ -10,7 +10,15 @@ import pytest
 from linewright.features.testgen import render
 from linewright.features.testgen.records import Candidate, TestgenError
 from linewright.features.testgen.target import Target
-from tests.unit.test_testgen_target import GEO, line_of, make_project, make_target
+from tests.unit.test_testgen_target import (
+    GEO,
+    INDENTS,
+    SOLUTION,
+    indented,
+    line_of,
+    make_project,
+    make_target,
+)
 
 KEPT = [
     Candidate(
@@ -192,3 +200,59 @@ def test_a_clash_only_a_rewrite_could_avoid_is_refused(
 def test_rename_names(source: str, expected: str) -> None:
     renames = {"LIMIT": "LIMIT_lw", "pair": "pair_lw", "pytest": "pytest_lw"}
     assert render.rename_names(source, renames) == expected
+
+
+def only_breaks(text: str, eol: str) -> bool:
+    """Every line break of `text` is `eol`."""
+    return text.count(eol) == text.count("\n") + text.count("\r") - (len(eol) - 1) * text.count(eol)
+
+
+SOLUTION_TESTS = [
+    Candidate(
+        "test_digits",
+        "def test_digits():\n    assert Solution(True).isNumber('12') is True\n",
+        ("import pytest",),
+        "derived",
+    )
+]
+
+
+@pytest.mark.parametrize(("indent", "eol"), INDENTS)
+def test_a_new_file_follows_the_sources_line_break(
+    tmp_path: pathlib.Path, indent: str, eol: str
+) -> None:
+    source = indented(SOLUTION, indent, eol)
+    path = make_project(tmp_path, source, "src/pkg/solution.py")
+    target = make_target(path, line_of(source, "return"), source, column=3 * len(indent))
+    edit = render.edit_for(target, SOLUTION_TESTS, tmp_path / "tests" / "test_solution.py", None)
+    assert edit.inserts == (render.Insert(0, 0, edit.text),)
+    assert only_breaks(edit.text, eol) and edit.text.count(eol) > 5
+    ast.parse(edit.text)
+
+
+@pytest.mark.parametrize(
+    ("existing", "eol"),
+    [
+        pytest.param(
+            "import math\r\n\r\n\r\ndef test_old():\r\n    assert math.pi\r\n", "\r\n", id="crlf"
+        ),
+        pytest.param(
+            "import math\r\n\r\n\r\ndef test_old():\r\n    assert math.pi", "\r\n", id="crlf-no-eol"
+        ),
+        pytest.param("import math\n\n\ndef test_old():\n    assert math.pi\n", "\n", id="lf"),
+        pytest.param("import math\r\rdef test_old():\r    assert math.pi\r", "\r", id="cr"),
+        pytest.param('"""Tests."""', "\r\n", id="one-line-follows-the-source"),
+    ],
+)
+def test_extending_a_file_keeps_its_line_break(
+    tmp_path: pathlib.Path, existing: str, eol: str
+) -> None:
+    source = indented(SOLUTION, "  ", "\r\n")  # a CRLF source: the test file's own break wins
+    path = make_project(tmp_path, source, "src/pkg/solution.py")
+    target = make_target(path, line_of(source, "return"), source, column=6)
+    edit = render.edit_for(target, SOLUTION_TESTS, tmp_path / "test_solution.py", existing)
+    assert all(only_breaks(insert.text, eol) for insert in edit.inserts)
+    assert edit.text == render.apply(existing, edit.inserts)
+    assert only_breaks(edit.text, eol) and edit.text.startswith(existing.split("\n")[0][:11])
+    tree = ast.parse(edit.text)
+    assert [n.name for n in tree.body if isinstance(n, ast.FunctionDef)][-1] == "test_digits"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import pathlib
 
 import pytest
@@ -191,3 +192,72 @@ def test_a_method_sees_the_module_functions_and_methods_it_calls(tmp_path: pathl
         "def _offset(self):\n    return 1\n",
         "def read(raw):\n    return raw\n",  # not itself (`self.read`), nor its class
     )
+
+
+INDENTS = [
+    pytest.param("  ", "\n", id="2-spaces"),
+    pytest.param("    ", "\n", id="4-spaces"),
+    pytest.param("\t", "\n", id="tabs"),
+    pytest.param("  ", "\r\n", id="2-spaces-crlf"),
+    pytest.param("\t", "\r\n", id="tabs-crlf"),
+]
+SOLUTION = """\
+import re
+
+
+class Solution:
+{i}def __init__(self, strict: bool):
+{i}{i}self.strict = strict
+
+{i}def isNumber(self, s: str) -> bool:
+{i}{i}\"\"\"Whether `s` is a number.
+
+{i}{i}>>> Solution(True).isNumber("1")
+{i}{i}True
+{i}{i}\"\"\"
+{i}{i}if self.strict:
+
+{i}{i}{i}return re.fullmatch(r"[0-9]+", s) is not None
+{i}{i}return s.strip().isdigit()
+"""
+ONLY_MEMBER = """\
+class Solution:
+{i}def isNumber(self, s: str) -> bool:
+{i}{i}value = s.strip()
+
+{i}{i}return value.isdigit()
+"""
+
+
+def indented(template: str, indent: str, eol: str) -> str:
+    return template.format(i=indent).replace("\n", eol)
+
+
+def method_source(template: str, indent: str) -> str:
+    """The `isNumber` block (the last one) one level out, as the target should hold it."""
+    lines = template.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith("{i}def isNumber"))
+    block = "\n".join(line.removeprefix("{i}") for line in lines[start:-1]) + "\n"
+    return block.format(i=indent)
+
+
+@pytest.mark.parametrize(("indent", "eol"), INDENTS)
+@pytest.mark.parametrize(
+    "template",
+    [pytest.param(SOLUTION, id="with-init"), pytest.param(ONLY_MEMBER, id="only-member")],
+)
+def test_a_method_in_any_indentation(
+    tmp_path: pathlib.Path, template: str, indent: str, eol: str
+) -> None:
+    source = indented(template, indent, eol)
+    path = make_project(tmp_path, source, "src/pkg/solution.py")
+    target = make_target(path, line_of(source, "return"), source, column=3 * len(indent))
+    assert (target.qualname, target.kind) == ("Solution.isNumber", "method")
+    assert target.source == method_source(template, indent)
+    assert target.signature == "def isNumber(self, s: str) -> bool:"
+    context = target.class_context or ""
+    assert "\r" not in context and context.startswith("class Solution:\n")
+    if "__init__" in template:
+        init = f"    def __init__(self, strict: bool):\n    {indent}self.strict = strict\n"
+        assert context == "class Solution:\n" + init
+        ast.parse(context)

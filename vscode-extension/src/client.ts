@@ -1,5 +1,6 @@
 // The language client: `linewright serve` over stdio, ghost text through the client
-// library's inline completion support, and the telemetry VS Code does not send itself.
+// library's inline completion support, the telemetry VS Code does not send itself, and the
+// server's messages turned into the status bar's states. Ids come from the contract.
 
 import * as vscode from 'vscode';
 import {
@@ -7,20 +8,24 @@ import {
   type LanguageClientOptions,
   type Middleware,
   type ServerOptions,
+  ShowMessageNotification,
   State,
 } from 'vscode-languageclient/node';
 
+import {
+  ACCEPT_COMMAND,
+  DID_PARTIALLY_ACCEPT,
+  DID_SHOW,
+  GENERATE_TESTS,
+  LANGUAGES,
+} from './protocol';
 import { type SettingsTree } from './settings';
-import { ModelProgress, type ServerState } from './status';
+import { isBackendFailure, MESSAGE_ERROR, MESSAGE_WARNING, ModelProgress, type ServerState } from './status';
 import { type Change, SuggestionTracker } from './suggestions';
+import { traceChannel } from './trace';
 
-export const LANGUAGES = [
-  'python', 'c', 'cpp', 'go', 'java', 'javascript', 'javascriptreact',
-  'typescript', 'typescriptreact', 'rust', 'verilog', 'systemverilog',
-];
-export const ACCEPT_COMMAND = 'linewright.didAccept';
-export const DID_SHOW = 'linewright/didShowCompletion';
-export const DID_PARTIALLY_ACCEPT = 'linewright/didPartiallyAcceptCompletion';
+/** The server's "Generate tests" code action kind (a Source action, under Source Action...). */
+const GENERATE_KIND = 'source.linewright.generateTests';
 
 /** The suggestion id an item's command carries, if it is Linewright's accept command. */
 export function suggestionId(command: vscode.Command | undefined): string | undefined {
@@ -32,6 +37,21 @@ export interface ClientHooks {
   /** The status bar follows the server's state. */
   onState: (state: ServerState, message?: string) => void;
   output: vscode.LogOutputChannel;
+  /** `linewright.trace.server`. */
+  trace: string;
+}
+
+/** The Generate tests action again, as a refactoring: Ctrl+. (the light bulb) lists those. */
+function alsoAsRefactor(actions: (vscode.Command | vscode.CodeAction)[]): (vscode.Command | vscode.CodeAction)[] {
+  const copies: vscode.CodeAction[] = [];
+  for (const action of actions) {
+    if (action instanceof vscode.CodeAction && action.kind?.value === GENERATE_KIND) {
+      const copy = new vscode.CodeAction(action.title, vscode.CodeActionKind.Refactor.append('linewright.generateTests'));
+      if (action.command) copy.command = action.command;
+      copies.push(copy);
+    }
+  }
+  return [...actions, ...copies];
 }
 
 function middleware(
@@ -47,6 +67,7 @@ function middleware(
       const first = items[0];
       const id = suggestionId(first?.command);
       if (first && id && typeof first.insertText === 'string' && !token.isCancellationRequested) {
+        hooks.onState('ready'); // an answer: the backend works (again)
         const start = first.range?.start ?? position;
         const offer = {
           id,
@@ -58,9 +79,18 @@ function middleware(
       }
       return result;
     },
+    async provideCodeActions(document, range, context, token, next) {
+      const actions = await next(document, range, context, token);
+      return actions ? alsoAsRefactor(actions) : actions;
+    },
     executeCommand(command, args, next) {
       const id: unknown = args[0];
       if (command === ACCEPT_COMMAND && typeof id === 'string') tracker.accepted(id);
+      if (command === GENERATE_TESTS) {
+        // the code action's command: the extension runs it, to refuse it in Restricted Mode
+        // and to open the new test file
+        return vscode.commands.executeCommand('linewright.editor.generateTests', ...args);
+      }
       return next(command, args);
     },
     handleWorkDoneProgress(token, params, next) {
@@ -69,6 +99,14 @@ function middleware(
       next(token, params);
     },
   };
+}
+
+/** One toast per server message (as the client library shows them), and the error state. */
+function showServerMessage(hooks: ClientHooks, type: number, message: string): void {
+  if (isBackendFailure(type, message)) hooks.onState('error', message);
+  if (type === MESSAGE_ERROR) void vscode.window.showErrorMessage(message);
+  else if (type === MESSAGE_WARNING) void vscode.window.showWarningMessage(message);
+  else void vscode.window.showInformationMessage(message);
 }
 
 /** A client for `command serve`, started by the caller; dispose what it returns with it. */
@@ -83,16 +121,25 @@ export function createClient(
     if (client.isRunning()) void client.sendNotification(method, params);
   };
   const serverOptions: ServerOptions = { command, args: ['serve'] };
+  const trace = traceChannel(hooks.trace);
   const clientOptions: LanguageClientOptions = {
     documentSelector: LANGUAGES.map((language) => ({ language })),
     initializationOptions: settings,
     outputChannel: hooks.output,
+    traceOutputChannel: trace,
     middleware: middleware(tracker, notify, hooks),
   };
   const client = new LanguageClient('linewright', 'Linewright', serverOptions, clientOptions);
   const disposables = [
+    trace,
     client.onDidChangeState((event) => {
-      if (event.newState === State.Running) hooks.onState('ready');
+      if (event.newState === State.Running) {
+        hooks.onState('ready');
+        // replaces the library's own handler, which would show the same toast
+        client.onNotification(ShowMessageNotification.type, (params) =>
+          showServerMessage(hooks, params.type, params.message),
+        );
+      }
       if (event.newState === State.Starting) hooks.onState('starting');
       if (event.newState === State.Stopped) hooks.onState('stopped');
     }),

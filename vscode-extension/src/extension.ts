@@ -2,11 +2,13 @@
 
 import { execFile } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { ExecuteCommandRequest, type LanguageClient } from 'vscode-languageclient/node';
+import { ExecuteCommandRequest, type LanguageClient, LSPErrorCodes, ResponseError } from 'vscode-languageclient/node';
 
 import { createClient } from './client';
+import { FLAG_FILE, GENERATE_TESTS, TELEMETRY_STATS } from './protocol';
 import { findServer } from './serverPath';
 import { SECTION, serverSettings } from './settings';
 import { type ServerState, statusView } from './status';
@@ -42,11 +44,16 @@ class Linewright implements vscode.Disposable {
   async start(): Promise<void> {
     await this.stop();
     const config = vscode.workspace.getConfiguration(SECTION);
+    const trusted = vscode.workspace.isTrusted;
     const found = findServer(config.get<string>('server.path', ''), {
       pathVariable: process.env.PATH,
       pathExt: process.platform === 'win32' ? process.env.PATHEXT : undefined,
       delimiter: path.delimiter,
       isExecutable: (file) => isExecutable(file),
+      home: os.homedir(),
+      // a workspace's own programs run only once the user trusts it
+      trustedFolders: trusted ? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath) : [],
+      pythonInterpreter: trusted ? await selectedInterpreter() : undefined,
     });
     if (found.kind === 'missing') {
       this.setState('error', found.message);
@@ -58,6 +65,7 @@ class Linewright implements vscode.Disposable {
     const { client, disposables } = createClient(found.command, settings, {
       onState: (state, message) => this.setState(state, message),
       output: this.output,
+      trace: config.get<string>('trace.server', 'off'),
     });
     this.client = client;
     this.clientDisposables = disposables;
@@ -79,14 +87,39 @@ class Linewright implements vscode.Disposable {
   private async explainMissing(message: string): Promise<void> {
     const choice = await vscode.window.showErrorMessage(message, 'Install instructions', 'Set path');
     if (choice === 'Install instructions') {
-      const readme = vscode.Uri.joinPath(this.context.extensionUri, 'README.md');
+      // vsce stores the README as `readme.md`; a development checkout has `README.md`
+      const names = ['readme.md', 'README.md'];
+      const name = names.find((n) => fs.existsSync(path.join(this.context.extensionPath, n)));
+      if (name === undefined) return;
+      const readme = vscode.Uri.joinPath(this.context.extensionUri, name);
       await vscode.commands.executeCommand('markdown.showPreview', readme);
     } else if (choice === 'Set path') {
-      await vscode.commands.executeCommand('workbench.action.openSettings', 'linewright.server.path');
+      // the setting is machine-scoped: in a remote window it belongs to the Remote tab
+      const where = vscode.env.remoteName === undefined ? 'openSettings' : 'openRemoteSettings';
+      await vscode.commands.executeCommand(`workbench.action.${where}`, 'linewright.server.path');
     }
   }
 
-  /** `workspace/executeCommand` on the server; errors are shown, not thrown. */
+  /** Generate tests at `at` (the cursor, or a code action's place), then open the test file. */
+  async generateTests(at: [string, { line: number; character: number }]): Promise<void> {
+    if (!vscode.workspace.isTrusted) {
+      // generating tests runs the workspace's code (in a sandbox, but still its code)
+      void vscode.window.showWarningMessage('Linewright: Generate tests needs a trusted workspace.');
+      return;
+    }
+    const result = (await this.serverCommand(GENERATE_TESTS, at)) as
+      | { applied?: boolean; file?: string | null }
+      | undefined;
+    if (result?.applied && result.file) {
+      const document = await vscode.workspace.openTextDocument(vscode.Uri.file(result.file));
+      await vscode.window.showTextDocument(document, { preview: false, viewColumn: vscode.ViewColumn.Beside });
+    }
+  }
+
+  /**
+   * `workspace/executeCommand` on the server; errors are shown once, not thrown. The server
+   * answers RequestFailed after it showed the reason itself: then the log gets it, not a toast.
+   */
   async serverCommand(command: string, args: unknown[]): Promise<unknown> {
     if (!this.client?.isRunning()) {
       void vscode.window.showWarningMessage('Linewright is not running.');
@@ -95,13 +128,15 @@ class Linewright implements vscode.Disposable {
     try {
       return await this.client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
     } catch (error) {
-      void vscode.window.showErrorMessage(`Linewright: ${command} failed: ${String(error)}`);
+      const text = `Linewright: ${command} failed: ${String(error)}`;
+      if (error instanceof ResponseError && error.code === LSPErrorCodes.RequestFailed) this.output.error(text);
+      else void vscode.window.showErrorMessage(text);
       return undefined;
     }
   }
 
   async showStats(): Promise<void> {
-    const result = (await this.serverCommand('linewright.telemetryStats', [])) as
+    const result = (await this.serverCommand(TELEMETRY_STATS, [])) as
       | { text?: string; path?: string }
       | undefined;
     if (result?.text !== undefined) {
@@ -153,6 +188,29 @@ function explicitSettings(packageJSON: {
   return serverSettings(explicit);
 }
 
+/** The interpreter the Python extension selected (its API), if it is installed. */
+async function selectedInterpreter(): Promise<string | undefined> {
+  const extension = vscode.extensions.getExtension<PythonApi>('ms-python.python');
+  if (extension === undefined) return undefined;
+  try {
+    const api = extension.isActive ? extension.exports : await extension.activate();
+    const active = api.environments?.getActiveEnvironmentPath();
+    if (active === undefined) return undefined;
+    const resolved = await api.environments?.resolveEnvironment(active);
+    return resolved?.executable?.uri?.fsPath ?? active.path;
+  } catch {
+    return undefined; // an older Python extension without the environments API
+  }
+}
+
+/** The part of the Python extension's API used here. */
+interface PythonApi {
+  environments?: {
+    getActiveEnvironmentPath(): { path: string };
+    resolveEnvironment(env: { path: string }): Promise<{ executable?: { uri?: vscode.Uri } } | undefined>;
+  };
+}
+
 function editorPosition(): [string, { line: number; character: number }] | undefined {
   const editor = vscode.window.activeTextEditor;
   if (!editor) return undefined;
@@ -168,14 +226,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   current = linewright;
   context.subscriptions.push(
     linewright,
-    vscode.commands.registerCommand('linewright.editor.generateTests', async () => {
-      const at = editorPosition();
-      if (at) await linewright.serverCommand('linewright.generateTests', at);
+    vscode.commands.registerCommand('linewright.editor.generateTests', async (...args: unknown[]) => {
+      const given = typeof args[0] === 'string' && typeof args[1] === 'object' ? args : undefined;
+      const at = (given as [string, { line: number; character: number }] | undefined) ?? editorPosition();
+      if (at) await linewright.generateTests(at);
     }),
     vscode.commands.registerCommand('linewright.editor.flagFile', async () => {
       const at = editorPosition();
-      if (at) await linewright.serverCommand('linewright.flagFile', [at[0]]);
+      if (at) await linewright.serverCommand(FLAG_FILE, [at[0]]);
     }),
+    // trusting the workspace makes its .venv and the selected interpreter candidates
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void linewright.start()),
     vscode.commands.registerCommand('linewright.restartServer', () => linewright.start()),
     vscode.commands.registerCommand('linewright.showTelemetryStats', () => linewright.showStats()),
     vscode.commands.registerCommand('linewright.showDoctor', () => linewright.showDoctor()),

@@ -33,16 +33,33 @@ export const CLIENT_SETTINGS: Record<string, ConfigurationProperty> = {
     type: 'string',
     default: '',
     description:
-      'Path of the `linewright` executable; empty: look it up on PATH. Changing it restarts the server.',
-    scope: 'machine-overridable',
+      'Path of the `linewright` executable; empty: look for it (the trusted workspace\'s .venv, ' +
+      'the selected Python interpreter, PATH, ~/.local/bin, ~/bin). Changing it restarts the server.',
+    // it names a program to run: a repository's .vscode/settings.json must not set it
+    scope: 'machine',
   },
   'linewright.trace.server': {
     type: 'string',
     default: 'off',
     enum: ['off', 'messages', 'verbose'],
-    description: 'Log the LSP messages between VS Code and the server in the output panel.',
+    description:
+      'Log the LSP messages between VS Code and the server in the "Linewright Trace" output channel.',
   },
 };
+
+/**
+ * `capabilities.untrustedWorkspaces.restrictedConfigurations`: every machine-scoped setting,
+ * the server's (`scope: "machine"` in `described`) and the extension's own.
+ */
+export function restrictedConfigurations(described: Record<string, DescribedSetting>): string[] {
+  const server = Object.entries(described)
+    .filter(([, setting]) => setting.scope === 'machine')
+    .map(([key]) => `${SECTION}.${key}`);
+  const client = Object.entries(CLIENT_SETTINGS)
+    .filter(([, property]) => property.scope === 'machine')
+    .map(([key]) => key);
+  return [...server, ...client];
+}
 
 /** `contributes.configuration.properties` for the server settings in `described`. */
 export function contributedProperties(

@@ -75,3 +75,19 @@ export class ModelProgress {
     return 'loading';
   }
 }
+
+/** `window/showMessage` types (LSP's MessageType). */
+export const MESSAGE_ERROR = 1;
+export const MESSAGE_WARNING = 2;
+
+/**
+ * Whether a server message says the model backend failed. The server words every such
+ * warning "Linewright: <what> failed ..." (completion and line flags alike, at most once a
+ * minute); a failed command's message is an error about that command, not the backend.
+ */
+export function isBackendFailure(type: number, message: string): boolean {
+  return (
+    type === MESSAGE_WARNING &&
+    /^Linewright: (line flags: )?(embedded llama\.cpp|[a-z]+ at \S+) failed\b/.test(message)
+  );
+}

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 
-import { CLIENT_SETTINGS, contributedProperties, serverSettings } from '../src/settings';
+import { CLIENT_SETTINGS, contributedProperties, restrictedConfigurations, serverSettings } from '../src/settings';
 
 describe('contributedProperties', () => {
   it('maps each described setting to a VS Code property', () => {
@@ -61,5 +61,15 @@ describe('serverSettings', () => {
 
   it('is empty when nothing was set', () => {
     assert.deepStrictEqual(serverSettings([]), {});
+  });
+});
+
+describe('restrictedConfigurations', () => {
+  it('lists the server\'s machine settings and the extension\'s (server.path)', () => {
+    const restricted = restrictedConfigurations({
+      'backend.url': { default: '', doc: 'URL.', type: 'string', scope: 'machine' },
+      'completion.maxTokens': { default: 64, doc: 'Tokens.', type: 'integer' },
+    });
+    assert.deepStrictEqual(restricted, ['linewright.backend.url', 'linewright.server.path']);
   });
 });

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 
-import { ModelProgress, statusView } from '../src/status';
+import { isBackendFailure, MESSAGE_ERROR, MESSAGE_WARNING, ModelProgress, statusView } from '../src/status';
 
 describe('statusView', () => {
   it('shows a ready server briefly, with the backend in the tooltip', () => {
@@ -36,5 +36,20 @@ describe('ModelProgress', () => {
     assert.strictEqual(progress.update('scan', { kind: 'end' }), undefined);
     assert.strictEqual(progress.update('m1', { kind: 'end', message: 'model server ready' }), 'ready');
     assert.strictEqual(progress.update('m1', { kind: 'end' }), undefined);
+  });
+});
+
+describe('isBackendFailure', () => {
+  // the server's wording (lsp/completion.py and lsp/diagnostics.py, warn_once_a_minute)
+  it('recognises the completion and line-flag backend warnings', () => {
+    const completion = 'Linewright: openai at http://127.0.0.1:9 failed (http://127.0.0.1:9/v1/completions): refused';
+    assert.ok(isBackendFailure(MESSAGE_WARNING, completion));
+    assert.ok(isBackendFailure(MESSAGE_WARNING, 'Linewright: line flags: embedded llama.cpp failed: gone'));
+  });
+
+  it('leaves other messages alone: failed commands, test summaries, settings problems', () => {
+    assert.ok(!isBackendFailure(MESSAGE_ERROR, 'Linewright: cannot generate tests: backend failed'));
+    assert.ok(!isBackendFailure(MESSAGE_WARNING, 'Linewright: 0 verified tests for `f`; dropped 2: 2 failed'));
+    assert.ok(!isBackendFailure(MESSAGE_WARNING, 'Linewright: invalid settings, using defaults for: x'));
   });
 });

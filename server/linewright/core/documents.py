@@ -84,6 +84,15 @@ def _common_length(equal: Callable[[int, int], bool], limit: int) -> int:
     return low
 
 
+def line_ending(text: str) -> str:
+    """The line break `text` uses most: "\\r\\n", "\\r" or "\\n" ("\\n" on a tie or none)."""
+    crlf = text.count("\r\n")
+    lf, cr = text.count("\n") - crlf, text.count("\r") - crlf
+    if crlf > lf and crlf >= cr:
+        return "\r\n"
+    return "\r" if cr > lf and cr > crlf else "\n"
+
+
 def _shifted(values: list[int], begin: int, delta: int) -> list[int]:
     if delta == 0:
         return values[begin:]
@@ -120,6 +129,11 @@ class Document:
     def tree(self) -> Tree | None:
         """The syntax tree, or None for plain text, binary or oversized documents."""
         return self._tree
+
+    @property
+    def line_ending(self) -> str:
+        """The line break the text uses most (see `line_ending`); what edits should write."""
+        return line_ending(self._text)
 
     @property
     def line_count(self) -> int:
@@ -159,7 +173,14 @@ class Document:
     # -- edits ----------------------------------------------------------------------------
 
     def apply_change(self, range: Range | None, text: str) -> None:
-        """Apply one LSP content change; `range` None replaces the whole text."""
+        """Apply one LSP content change; `range` None replaces the whole text.
+
+        Applied exactly as the client sent it (nothing else in the server edits a copy
+        first): lines break at "\n", "\r\n" and "\r" only (a form feed or U+2028 is an
+        ordinary character); a reversed range (end before start, which the spec does not
+        allow but clients send) means the same span as its ordered form; a position past
+        the end of its line means the line's end, past the last line the document's end.
+        """
         if range is None:
             prefix, suffix = _common_affixes(self._text, text)
             self._splice(prefix, len(self._text) - suffix, text[prefix : len(text) - suffix])

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from linewright import contract
 from linewright.features.completion import Suggestion
 
-ACCEPT_COMMAND = "linewright.didAccept"
+ACCEPT_COMMAND = contract.DID_ACCEPT.id
 
 
 def accept_command(suggestion: Suggestion) -> types.Command:

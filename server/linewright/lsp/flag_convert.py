@@ -1,23 +1,21 @@
-"""Flags -> LSP: diagnostics, the two code actions, and a scan's `$/progress`."""
+"""Flags -> LSP: diagnostics and the two code actions. Pure functions."""
 
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import Callable
 
 from lsprotocol import types
 
+from linewright import contract
 from linewright.core.positions import utf16_len, utf16_to_index
 from linewright.features.anomalies import Flag
 from linewright.features.anomalies.sarif import message
-from linewright.lsp.server import LinewrightServer
 
 log = logging.getLogger(__name__)
 
 SOURCE = "linewright"
 CODE = "line-anomaly"
-IGNORE_COMMAND = "linewright.flag.ignore"
+IGNORE_COMMAND = contract.IGNORE_FLAG.id
 SEVERITY = {"warning": types.DiagnosticSeverity.Warning}
 
 
@@ -71,48 +69,3 @@ def code_actions(uri: str, line_text: str, diagnostic: types.Diagnostic) -> list
         )
     )
     return actions
-
-
-class ScanProgress:
-    """One scan's work-done progress (cancellable), when the client shows progress."""
-
-    def __init__(self, ls: LinewrightServer) -> None:
-        self.ls = ls
-        self.token: str | None = None
-
-    async def begin(self, name: str) -> None:
-        """Create the token and send `begin` (no progress when the client refuses)."""
-        caps = self.ls.protocol.client_capabilities
-        if not (caps and caps.window and caps.window.work_done_progress):
-            return
-        token = f"linewright-flag-{uuid.uuid4().hex[:8]}"
-        try:
-            await self.ls.work_done_progress.create_async(token)
-        except Exception:  # the client refused the token: no progress UI, not an error
-            log.debug("client refused a progress token", exc_info=True)
-            return
-        begin = types.WorkDoneProgressBegin(
-            title="Linewright: checking lines", message=name, percentage=0, cancellable=True
-        )
-        self.ls.work_done_progress.begin(token, begin)
-        self.token = token
-
-    def cancelled(self) -> Callable[[], bool]:
-        """A check for the user's cancel button (`window/workDoneProgress/cancel`)."""
-        future = self.ls.work_done_progress.tokens.get(self.token) if self.token else None
-        return lambda: future is not None and future.cancelled()
-
-    def report(self, done: int, total: int) -> None:
-        """Lines judged so far."""
-        if self.token is not None:
-            percentage = 100 * done // max(total, 1)
-            report = types.WorkDoneProgressReport(
-                message=f"{done}/{total} lines", percentage=percentage
-            )
-            self.ls.work_done_progress.report(self.token, report)
-
-    def end(self, text: str) -> None:
-        """Close the progress and forget the token."""
-        if self.token is not None:
-            self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=text))
-            self.ls.work_done_progress.tokens.pop(self.token, None)

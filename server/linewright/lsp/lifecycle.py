@@ -1,8 +1,12 @@
-"""initialize / initialized / shutdown / didChangeConfiguration: settings and the runtime."""
+"""initialize / initialized / didChangeConfiguration: workspace, client, settings, backend.
+
+The dispatcher (`lsp/dispatch.py`) registers the handlers; these are their bodies.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import pathlib
 from typing import Any
 
@@ -10,7 +14,8 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from linewright import config
-from linewright.core import paths
+from linewright.core import logs, paths
+from linewright.lsp import client
 from linewright.lsp.server import LinewrightServer
 
 log = logging.getLogger(__name__)
@@ -50,6 +55,14 @@ def load_settings(ls: LinewrightServer) -> tuple[config.Settings, list[config.Pr
     return settings, problems
 
 
+def forget_secrets(settings: config.Settings) -> None:
+    """Mask the configured API key (and its variable's value) in every later log line."""
+    for handler_owner in (logging.getLogger(), logging.getLogger("linewright")):
+        logs.add_secret(settings.backend.api_key, handler_owner)
+        if settings.backend.api_key_env:
+            logs.add_secret(os.environ.get(settings.backend.api_key_env), handler_owner)
+
+
 def report_problems(ls: LinewrightServer, problems: list[config.Problem]) -> None:
     """One message naming every invalid key (defaults are used for them)."""
     if problems:
@@ -57,35 +70,31 @@ def report_problems(ls: LinewrightServer, problems: list[config.Problem]) -> Non
         ls.show(f"Linewright: invalid settings, using defaults for: {listed}")
 
 
-def register(server: LinewrightServer) -> None:
-    """Attach the lifecycle handlers to `server`."""
+def initialize(ls: LinewrightServer, params: types.InitializeParams) -> None:
+    """Remember where we are, what the client can do and the options it sent; settings are
+    read at `initialized`."""
+    ls.app.workspace_root = workspace_root(params)
+    ls.client = client.resolve(params)
+    ls.init_options = unwrap_section(params.initialization_options)
+    if ls.log_handler is not None:
+        ls.log_handler.attach()
+    log.info("client: %s", ls.client.name or "unnamed")
 
-    @server.feature(types.INITIALIZE)
-    def initialize(ls: LinewrightServer, params: types.InitializeParams) -> None:
-        """Remember where we are and what the client sent; settings are read at initialized."""
-        ls.workspace_root = workspace_root(params)
-        ls.init_options = unwrap_section(params.initialization_options)
 
-    @server.feature(types.INITIALIZED)
-    async def initialized(ls: LinewrightServer, params: types.InitializedParams) -> None:
-        """Read the settings, report bad ones, and start the backend (the model loads now)."""
-        settings, problems = load_settings(ls)
-        logging.getLogger("linewright").setLevel(settings.log_level.upper())
-        await ls.runtime.reconfigure(settings)
-        ls.runtime.start()
-        report_problems(ls, problems)
+async def initialized(ls: LinewrightServer) -> None:
+    """Read the settings, report bad ones, and start the backend (the model loads now)."""
+    settings, problems = load_settings(ls)
+    logging.getLogger("linewright").setLevel(settings.log_level.upper())
+    forget_secrets(settings)
+    await ls.app.reconfigure(settings)
+    ls.app.start()
+    report_problems(ls, problems)
 
-    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-    async def did_change_configuration(
-        ls: LinewrightServer, params: types.DidChangeConfigurationParams
-    ) -> None:
-        """New client settings (highest priority); invalid keys fall back and are reported."""
-        ls.client_settings = unwrap_section(params.settings)
-        settings, problems = load_settings(ls)
-        await ls.runtime.reconfigure(settings)
-        report_problems(ls, problems)
 
-    @server.feature(types.SHUTDOWN)
-    async def shutdown(ls: LinewrightServer, params: None) -> None:
-        """Stop the model child and close connections."""
-        await ls.runtime.aclose()
+async def configuration_changed(ls: LinewrightServer, client_settings: Any) -> None:
+    """New client settings (highest priority); invalid keys fall back and are reported."""
+    ls.client_settings = unwrap_section(client_settings)
+    settings, problems = load_settings(ls)
+    forget_secrets(settings)
+    await ls.app.reconfigure(settings)
+    report_problems(ls, problems)

@@ -5,35 +5,36 @@ command is the user's action: tests are derived, asked for, verified in the sand
 `$/progress`), then offered through `workspace/applyEdit` and summarised with
 `window/showMessage`. The editor applies the edit; nothing is written from here. The test
 file is read as the editor holds it (`OpenFiles`), and the edit names the version it was
-computed from, so an editor that has moved on since refuses it.
-
-pygls takes one handler per method, so the code action is chained after the one already
-registered (`lsp/diagnostics.py`): register this module last.
+computed from, so an editor that has moved on since refuses it. A client that never answers
+the edit request is given `APPLY_TIMEOUT_S`, then told the edit was not applied. Where the
+client can show documents, the test file is opened once the edit is applied.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
-import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
+from linewright import contract
+from linewright.core.documents import Document
 from linewright.core.errors import LinewrightError
 from linewright.core.positions import Position
 from linewright.features.testgen import TestgenFeature, TestgenResult, read_disk
 from linewright.features.testgen.render import FileEdit
+from linewright.lsp.client import ClientCaps
+from linewright.lsp.progress import work_done
 from linewright.lsp.server import LinewrightServer
 
 log = logging.getLogger(__name__)
-COMMAND = "linewright.generateTests"
+COMMAND = contract.GENERATE_TESTS.id
 KIND = types.CodeActionKind.Source + ".linewright.generateTests"
 REQUEST_FAILED = -32803
-Provider = Callable[[LinewrightServer, types.CodeActionParams], list[types.CodeAction]]
+APPLY_TIMEOUT_S = 120.0
+"""How long the editor may take to answer `workspace/applyEdit` (it may ask the user)."""
 
 
 def code_action(name: str, uri: str, position: types.Position) -> types.CodeAction:
@@ -68,7 +69,7 @@ class OpenFiles:
 
 
 def workspace_edit(
-    edit: FileEdit, caps: types.ClientCapabilities | None, version: int | None = None
+    edit: FileEdit, client: ClientCaps, version: int | None = None
 ) -> types.WorkspaceEdit:
     """The edit in the form the client takes: `documentChanges` (with a `CreateFile` when
     it can create files) or a plain `changes` map. `version` is that of the open document
@@ -78,47 +79,15 @@ def workspace_edit(
     for insert in edit.inserts:
         at = types.Position(line=insert.line, character=insert.character)
         edits.append(types.TextEdit(range=types.Range(start=at, end=at), new_text=insert.text))
-    workspace = caps.workspace.workspace_edit if caps and caps.workspace else None
-    if not (workspace and workspace.document_changes):
+    if not client.document_changes:
         return types.WorkspaceEdit(changes={uri: edits})
     changes: list[Any] = []
-    if edit.create and types.ResourceOperationKind.Create in (workspace.resource_operations or ()):
+    if edit.create and client.create_files:
         options = types.CreateFileOptions(ignore_if_exists=True)
         changes.append(types.CreateFile(uri=uri, options=options))
     identifier = types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
     changes.append(types.TextDocumentEdit(text_document=identifier, edits=edits))
     return types.WorkspaceEdit(document_changes=changes)
-
-
-class Progress:
-    """One `$/progress` sequence for one run of the command (when the client allows)."""
-
-    def __init__(self, ls: LinewrightServer, title: str) -> None:
-        self.ls, self.title, self.token = ls, title, f"linewright-testgen-{uuid.uuid4().hex[:8]}"
-        self.started = False
-
-    async def begin(self) -> None:
-        caps = self.ls.protocol.client_capabilities
-        if not (caps and caps.window and caps.window.work_done_progress):
-            return
-        try:
-            await self.ls.work_done_progress.create_async(self.token)
-        except Exception:  # the client refused the token: no progress UI, not an error
-            log.debug("client refused a progress token", exc_info=True)
-            return
-        self.started = True
-        begin = types.WorkDoneProgressBegin(title=self.title, percentage=0, cancellable=False)
-        self.ls.work_done_progress.begin(self.token, begin)
-
-    def report(self, message: str, percentage: int) -> None:
-        if self.started:
-            report = types.WorkDoneProgressReport(message=message, percentage=percentage)
-            self.ls.work_done_progress.report(self.token, report)
-
-    def end(self, message: str) -> None:
-        if self.started:
-            self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
-            self.started = False
 
 
 def failed(ls: LinewrightServer, message: str) -> JsonRpcException:
@@ -133,7 +102,7 @@ async def run_command(
     """Generate, offer the edit, summarise; returns the result as JSON."""
     doc = ls.documents.get(uri)
     if doc is None:
-        raise failed(ls, f"{uri} is not open")
+        raise failed(ls, f"{uri} is not open; open the file and run the command again")
     version = doc.version
     try:
         target = feature.target_at(
@@ -141,15 +110,13 @@ async def run_command(
         )
     except LinewrightError as exc:
         raise failed(ls, str(exc)) from exc
-    progress = Progress(ls, f"Linewright: tests for {target.qualname}")
-    await progress.begin()
     files = OpenFiles(ls)
-    try:
-        result = await feature.generate(target, progress.report, read=files.read)
-    except LinewrightError as exc:
-        raise failed(ls, f"cannot generate tests: {exc}") from exc
-    finally:
-        progress.end("done")
+    title = f"Linewright: tests for {target.qualname}"
+    async with work_done(ls, "testgen", title) as progress:
+        try:
+            result = await feature.generate(target, progress.report, read=files.read)
+        except LinewrightError as exc:
+            raise failed(ls, f"cannot generate tests: {exc}") from exc
     current = ls.documents.get(uri)
     moved = [p.name for p in files.moved()]
     if current is None or current.version != version or moved:
@@ -161,19 +128,35 @@ async def run_command(
 async def offer(
     ls: LinewrightServer, result: TestgenResult, files: OpenFiles | None = None
 ) -> bool:
-    """Ask the editor to apply the edit (the user ran the command), then show the summary."""
+    """Ask the editor to apply the edit (the user ran the command), show the summary, and
+    open the test file where the client can."""
     applied = False
     if result.edit is not None:
         version = files.versions.get(result.edit.path) if files else None
-        edit = workspace_edit(result.edit, ls.protocol.client_capabilities, version)
+        edit = workspace_edit(result.edit, ls.client, version)
         params = types.ApplyWorkspaceEditParams(
             edit=edit, label=f"Tests for {result.target.qualname}"
         )
-        answer = await ls.workspace_apply_edit_async(params)
-        applied = bool(answer.applied)
+        try:
+            answer = await ls.ask_client(types.WORKSPACE_APPLY_EDIT, params, APPLY_TIMEOUT_S)
+        except TimeoutError:
+            seconds = f"{APPLY_TIMEOUT_S:g}"
+            raise failed(ls, f"the editor did not apply the tests within {seconds} s") from None
+        applied = bool(getattr(answer, "applied", False))
     kind = types.MessageType.Info if result.verdict.kept else types.MessageType.Warning
     ls.show(f"Linewright: {result.summary()}", kind)
+    if applied and result.edit is not None and ls.client.show_document:
+        ls.app.run_task(show_file(ls, result.edit.path), "show test file")
     return applied
+
+
+async def show_file(ls: LinewrightServer, path: Path) -> None:
+    """`window/showDocument` for the test file (the editor may decline)."""
+    params = types.ShowDocumentParams(uri=path.as_uri(), take_focus=False)
+    try:
+        await ls.ask_client(types.WINDOW_SHOW_DOCUMENT, params, 10.0)
+    except Exception as exc:  # declined or unanswered: the summary already said where
+        log.debug("showDocument %s: %s", path, exc)
 
 
 def wanted(params: types.CodeActionParams) -> bool:
@@ -182,43 +165,38 @@ def wanted(params: types.CodeActionParams) -> bool:
     return not only or any(kind == KIND or KIND.startswith(f"{kind}.") for kind in only)
 
 
-def _chain_code_actions(server: LinewrightServer, provide: Provider) -> None:
-    """Register `provide` for textDocument/codeAction after the handler already there (pygls
-    takes one per method; `lsp/diagnostics.py` has one), advertising both kinds."""
-    manager = server.protocol.fm
-    previous = manager.features.pop(types.TEXT_DOCUMENT_CODE_ACTION, None)
-    options = manager.feature_options.pop(types.TEXT_DOCUMENT_CODE_ACTION, None)
-    kinds = [*(getattr(options, "code_action_kinds", None) or []), KIND]
+class TestActions:
+    """The dispatcher's adapter: "Generate tests for `name`" where a testable function is,
+    and the command that runs it."""
 
-    @server.feature(
-        types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=kinds)
-    )
-    async def code_actions(
-        ls: LinewrightServer, params: types.CodeActionParams
-    ) -> list[types.CodeAction]:
-        """Every module's code actions for the range."""
-        found = previous(params) if previous is not None else []
-        found = await found if inspect.isawaitable(found) else found
-        return [*(found or []), *provide(ls, params)]
+    code_action_kinds = (KIND,)
 
+    def __init__(self, ls: LinewrightServer) -> None:
+        self.ls = ls
 
-def register(server: LinewrightServer) -> None:
-    """Attach the code action and the command to `server` (after `diagnostics`)."""
-    feature = TestgenFeature(server.runtime.backend, lambda: server.settings.testgen)
-
-    def actions(ls: LinewrightServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-        doc = ls.documents.get(params.text_document.uri)
-        if doc is None or not wanted(params):
+    def code_actions(self, doc: Document, params: types.CodeActionParams) -> list[Any]:
+        if not wanted(params):
             return []
         start = params.range.start
-        name = feature.name_at(doc, Position(start.line, start.character))
-        return [code_action(name, params.text_document.uri, start)] if name else []
+        name = self.ls.app.testgen.name_at(doc, Position(start.line, start.character))
+        return [code_action(name, doc.uri, start)] if name else []
 
-    _chain_code_actions(server, actions)
-
-    @server.command(COMMAND)
     async def generate_tests(
-        ls: LinewrightServer, uri: str, position: types.Position
+        self, uri: Any = None, position: Any = None, *_: object
     ) -> dict[str, Any]:
         """The user chose "Generate tests": see `run_command`."""
-        return await run_command(ls, feature, uri, position)
+        at = _position(position)
+        if not isinstance(uri, str) or at is None:
+            raise failed(ls=self.ls, message="Generate tests needs a file URI and a position")
+        return await run_command(self.ls, self.ls.app.testgen, uri, at)
+
+
+def _position(value: Any) -> types.Position | None:
+    """A position argument as the client sent it (an object or a `{line, character}` map)."""
+    if isinstance(value, types.Position):
+        return value
+    if isinstance(value, dict):
+        line, character = value.get("line"), value.get("character")
+        if isinstance(line, int) and isinstance(character, int) and line >= 0 <= character:
+            return types.Position(line=line, character=character)
+    return None

@@ -1,33 +1,40 @@
--- Linewright for Neovim 0.11+: registers `linewright serve` with vim.lsp.config/enable,
--- shows suggestions as ghost text (vim.lsp.inline_completion, Neovim 0.12+) or as completion
--- items (vim.lsp.completion), maps accept / accept line / dismiss, and reports what happens
--- to each suggestion back to the server (its telemetry).
+-- Linewright for Neovim 0.11+: registers `linewright serve` with vim.lsp.config/enable for
+-- the contract's languages, shows suggestions as ghost text (vim.lsp.inline_completion,
+-- Neovim 0.12+) or as completion items (vim.lsp.completion), maps accept / accept line /
+-- accept word / next / previous / dismiss, has a statusline component, and reports what
+-- happens to each suggestion back to the server (its telemetry). Ids come from
+-- editors/protocol.json (see protocol.lua).
 --
 --   require('linewright').setup({ settings = { completion = { debounceMs = 150 } } })
+
+local protocol = require('linewright.protocol')
+local status = require('linewright.status')
 
 local M = {}
 
 M.defaults = {
   cmd = { 'linewright', 'serve' },
-  filetypes = {
-    'python', 'c', 'cpp', 'go', 'java', 'javascript', 'javascriptreact',
-    'typescript', 'typescriptreact', 'rust', 'verilog', 'systemverilog',
-  },
+  -- nil: every language the server manages (the contract's list)
+  filetypes = nil,
   root_markers = { 'linewright.toml', 'pyproject.toml', '.git' },
   -- Sent as initializationOptions: the keys of linewright.toml, camelCase or snake_case.
   settings = {},
   -- nil: ghost text when this Neovim has vim.lsp.inline_completion, else completion items.
   inline = nil,
   -- Insert-mode keys; false leaves a key unmapped.
-  keymaps = { accept = '<Tab>', accept_line = '<C-l>', dismiss = '<C-]>' },
+  keymaps = {
+    accept = '<Tab>', accept_line = '<C-l>', accept_word = '<M-Right>',
+    next = '<M-]>', prev = '<M-[>', dismiss = '<C-]>', trigger = '<M-\\>',
+  },
 }
 
-M.SHOW = 'linewright/didShowCompletion'
-M.PARTIAL = 'linewright/didPartiallyAcceptCompletion'
-M.ACCEPT = 'linewright.didAccept'
-
 -- What the plugin saw, for :checkhealth-style inspection and for tests.
-M.state = { shown = {}, partial = {} }
+M.state = { shown = {}, partial = {}, disabled = {}, globally_off = false }
+
+-- Looked up in the contract: a stale or missing editors/protocol.json fails loudly here.
+M.SHOW = protocol.notification('linewright/didShowCompletion')
+M.PARTIAL = protocol.notification('linewright/didPartiallyAcceptCompletion')
+M.ACCEPT = protocol.command('linewright.didAccept')
 
 --- The suggestion id an item carries in its accept command, if it is one of ours.
 function M.suggestion_id(item)
@@ -65,57 +72,75 @@ local function uses_inline(opts)
   return opts.inline and vim.lsp.inline_completion ~= nil
 end
 
-local function capabilities(inline)
-  local caps = vim.lsp.protocol.make_client_capabilities()
-  if not inline then
-    -- Without this the server keeps automatic suggestions for the ghost-text path.
-    caps.textDocument.inlineCompletion = nil
+--- Without inline support declared the server sends automatic suggestions as completion
+--- items. vim.lsp.config merges `capabilities` into Neovim's defaults (which declare
+--- inlineCompletion in 0.12), so the capability is removed from the initialize request.
+local function before_init(inline)
+  return function(params)
+    if not inline and params.capabilities and params.capabilities.textDocument then
+      params.capabilities.textDocument.inlineCompletion = nil
+    end
   end
-  return caps
 end
 
-local function run_command(name, arguments, on_result)
+--- The display module for this setup (ghost text or completion items).
+function M.display()
+  return require(M.inline and 'linewright.inline' or 'linewright.items')
+end
+
+--- Whether suggestions are on in `bufnr` (globally and for the buffer).
+function M.enabled(bufnr)
+  if bufnr == nil or bufnr == 0 then
+    bufnr = vim.api.nvim_get_current_buf()
+  end
+  return not M.state.globally_off and not M.state.disabled[bufnr]
+end
+
+--- Ask for a suggestion at the cursor now (the manual trigger).
+function M.trigger()
   local client = M.client()
-  if not client then
-    vim.notify('Linewright is not attached to this buffer', vim.log.levels.WARN)
-    return
+  if client and M.enabled(0) then
+    M.display().trigger(client, vim.api.nvim_get_current_buf())
   end
-  client:exec_cmd({ title = name, command = name, arguments = arguments }, { bufnr = 0 },
-    function(err, result)
-      if err then
-        vim.notify('Linewright: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
-      elseif on_result then
-        on_result(result)
-      end
-    end)
 end
 
-local function user_commands(opts)
-  vim.api.nvim_create_user_command('LinewrightStats', function()
-    run_command('linewright.telemetryStats', {}, function(result)
-      vim.notify(result and result.text or 'no telemetry yet')
-    end)
-  end, { desc = 'Linewright: suggestion acceptance rates' })
-  vim.api.nvim_create_user_command('LinewrightGenerateTests', function()
-    local client = M.client()
-    local params = vim.lsp.util.make_position_params(0, client and client.offset_encoding or 'utf-16')
-    run_command('linewright.generateTests', { params.textDocument.uri, params.position })
-  end, { desc = 'Linewright: generate tests for the code at the cursor' })
-  vim.api.nvim_create_user_command('LinewrightFlagFile', function()
-    run_command('linewright.flagFile', { vim.uri_from_bufnr(0) })
-  end, { desc = 'Linewright: flag anomalous lines in this file' })
-  vim.api.nvim_create_user_command('LinewrightRestart', function()
-    vim.lsp.enable('linewright', false)
-    vim.defer_fn(function() vim.lsp.enable('linewright') end, 500)
-  end, { desc = 'Linewright: restart the server' })
+--- Turn suggestions on or off for `bufnr` (0: current), or everywhere when `global`.
+function M.toggle(opts)
+  opts = opts or {}
+  local buffers = {}
+  if opts.global then
+    M.state.globally_off = not M.state.globally_off
+    for _, client in ipairs(vim.lsp.get_clients({ name = 'linewright' })) do
+      vim.list_extend(buffers, vim.tbl_keys(client.attached_buffers))
+    end
+  else
+    local bufnr = vim.api.nvim_get_current_buf()
+    M.state.disabled[bufnr] = not M.state.disabled[bufnr] or nil
+    buffers = { bufnr }
+  end
+  for _, bufnr in ipairs(buffers) do
+    local client = M.client(bufnr)
+    if client then
+      M.display().enable(M.enabled(bufnr), client, bufnr)
+    end
+  end
+  vim.cmd.redrawstatus()
 end
 
-local function on_attach(opts, inline)
+--- For the statusline: "LW: ready", "LW: loading model 40%", "LW: busy ...", "LW: error", "LW: off".
+function M.status(bufnr)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  return status.text(M.client(bufnr), M.enabled(bufnr))
+end
+
+local function on_attach(opts)
   return function(client, bufnr)
-    if inline then
-      require('linewright.inline').attach(client, bufnr, opts.keymaps)
-    else
-      require('linewright.items').attach(client, bufnr, opts.keymaps)
+    status.attach(client)
+    M.display().attach(client, bufnr, opts.keymaps)
+    M.display().enable(M.enabled(bufnr), client, bufnr)
+    if bufnr == vim.api.nvim_get_current_buf() and vim.api.nvim_get_mode().mode:match('^i') then
+      -- typed before the server was up: ask now instead of waiting for the next key
+      M.trigger()
     end
   end
 end
@@ -123,18 +148,22 @@ end
 --- Register and enable the server; see `M.defaults` for the options.
 function M.setup(user)
   local opts = vim.tbl_deep_extend('force', vim.deepcopy(M.defaults), user or {})
+  local contract = protocol.load()
   local inline = uses_inline(opts)
   M.options, M.inline = opts, inline
+  vim.api.nvim_set_hl(0, 'LinewrightSuggestion', { link = 'Comment', default = true })
   vim.lsp.config('linewright', {
     cmd = opts.cmd,
-    filetypes = opts.filetypes,
+    filetypes = opts.filetypes or contract.languages,
     root_markers = opts.root_markers,
     init_options = opts.settings,
-    capabilities = capabilities(inline),
-    on_attach = on_attach(opts, inline),
+    before_init = before_init(inline),
+    handlers = { ['window/showMessage'] = status.show_message },
+    on_attach = on_attach(opts),
+    on_exit = function(_, _, client_id) status.detach(client_id) end,
   })
   vim.lsp.enable('linewright')
-  user_commands(opts)
+  require('linewright.commands').create()
 end
 
 return M

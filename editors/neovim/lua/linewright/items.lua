@@ -16,13 +16,16 @@ local function lsp_item(completed)
   return nvim and nvim.lsp and nvim.lsp.completion_item
 end
 
-local function report_selection(client, bufnr)
+local function report_selection(bufnr)
   vim.api.nvim_create_autocmd('CompleteChanged', {
     buffer = bufnr,
     group = vim.api.nvim_create_augroup('linewright.items.' .. bufnr, { clear = true }),
     callback = function()
       local item = lsp_item(vim.v.event.completed_item)
-      lw.notify_shown(client, lw.suggestion_id(item))
+      local client = lw.client(bufnr)
+      if client then
+        lw.notify_shown(client, lw.suggestion_id(item))
+      end
     end,
   })
 end
@@ -84,15 +87,32 @@ local function show_single_items(bufnr)
   end
 end
 
-function M.attach(client, bufnr, keymaps)
+function M.enable(on, client, bufnr)
+  vim.lsp.completion.enable(on, client.id, bufnr, { autotrigger = true })
+end
+
+--- Ask now (an Invoked request; the menu opens with the answer).
+function M.trigger(_, bufnr)
+  if bufnr == vim.api.nvim_get_current_buf() then
+    vim.lsp.completion.get()
+  end
+end
+
+function M.attach(_, bufnr, keymaps)
   show_single_items(bufnr)
-  vim.lsp.completion.enable(true, client.id, bufnr, { autotrigger = true })
-  report_selection(client, bufnr)
+  report_selection(bufnr)
   on_accept(bufnr)
-  -- An item is the whole suggestion: "accept line" accepts it too.
+  -- An item is the whole suggestion: "accept line" and "accept word" accept it too.
   map(bufnr, keymaps.accept, pum_key('<C-y>'))
   map(bufnr, keymaps.accept_line, pum_key('<C-y>'))
+  map(bufnr, keymaps.accept_word, pum_key('<C-y>'))
+  map(bufnr, keymaps.next, pum_key('<C-n>'))
+  map(bufnr, keymaps.prev, pum_key('<C-p>'))
   map(bufnr, keymaps.dismiss, pum_key('<C-e>'))
+  if keymaps.trigger then
+    vim.keymap.set('i', keymaps.trigger, function() lw.trigger() end,
+      { buffer = bufnr, desc = 'Linewright: ask for a suggestion' })
+  end
 end
 
 return M

@@ -3,8 +3,10 @@
 FIM detection: `/props` says nothing about FIM tokens, and `/infill` answers HTTP 501
 ("Infill is not supported by this model") when the model lacks them. `info()` therefore
 probes `/infill` once with an empty prompt and one token to predict, and a 501 (or 404) from
-a later `/infill` also flips the cached info to prefix-only. A configured template bypasses
-`/infill` and renders that template into `/completion` instead.
+a later `/infill` also flips the cached info to prefix-only. Not for good: the server may be
+restarted on a model with FIM tokens (or a proxy in front of it may have been misrouting),
+so once `infill_retry_s` has passed, the next request probes `/infill` again. A configured
+template bypasses `/infill` and renders that template into `/completion` instead.
 
 `n > 1`: `/completion` returns one result, and its `n_cmpl` field is capped at the server's
 slot count (`-np`, 1 by default), so we send `n` single requests concurrently with seeds
@@ -14,11 +16,12 @@ slot count (`-np`, 1 by default), so we send `n` single requests concurrently wi
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from linewright.core.errors import BackendHTTPError, BackendProtocolError
+from linewright.core.errors import BackendError, BackendHTTPError, BackendProtocolError
 from linewright.core.llm import fim, openai
 from linewright.core.llm.client import HttpCall, HttpClient
 from linewright.core.llm.types import (
@@ -51,6 +54,8 @@ SAMPLERS = ("top_k", "top_p", "min_p", "temperature")
 """Pinned sampler chain: a server started with repetition or DRY penalties would otherwise
 apply them, and code repeats itself legitimately."""
 _NO_INFILL = frozenset({404, 501})
+INFILL_RETRY_S = 300.0
+"""How long prefix-only lasts after `/infill` was refused before it is probed again."""
 _STOP_TYPES: dict[str, FinishReason] = {"eos": "eos", "limit": "length", "word": "stop"}
 _LEGACY_STOPS: tuple[tuple[str, FinishReason], ...] = (
     ("stopped_eos", "eos"),
@@ -241,6 +246,9 @@ class LlamaCppBackend:
         http: HttpClient,
         api_key: str | None = None,
         template: str | None = None,
+        *,
+        infill_retry_s: float = INFILL_RETRY_S,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.base_url = base_url
         self._http = http
@@ -248,6 +256,10 @@ class LlamaCppBackend:
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._info: BackendInfo | None = None
         self._info_lock = asyncio.Lock()  # n concurrent first requests probe only once
+        self._infill_retry_s = infill_retry_s
+        self._clock = clock
+        self._infill_refused_at: float | None = None
+        """When `/infill` was last refused (prefix-only since), None while it works."""
 
     def __repr__(self) -> str:
         # Hand-written so that the API key can never reach a log line.
@@ -258,17 +270,30 @@ class LlamaCppBackend:
         return await send_parsed(self._http, self.base_url, call, parse)
 
     async def info(self) -> BackendInfo:
-        """`/props` plus the `/infill` probe, once."""
+        """`/props` plus the `/infill` probe, once; the probe again while `/infill` is refused
+        and `infill_retry_s` has passed."""
         async with self._info_lock:
             if self._info is None:
                 info = await self._send(build_props_request(), self._parse_props)
                 if self._template is None:
-                    fim_ok = await self._probe_infill()
-                    info = replace(
-                        info, supports_fim=fim_ok, fim_template=None if fim_ok else "none"
-                    )
+                    info = self._with_fim(info, await self._probe_infill())
                 self._info = info
+            elif self._retry_due():
+                try:
+                    fim_ok = await self._probe_infill()
+                except BackendError:
+                    fim_ok = False  # a failing probe must not fail the request behind it
+                self._info = self._with_fim(self._info, fim_ok)
             return self._info
+
+    def _with_fim(self, info: BackendInfo, fim_ok: bool) -> BackendInfo:
+        """`info` with `/infill` on or off, remembering when it was refused."""
+        self._infill_refused_at = None if fim_ok else self._clock()
+        return replace(info, supports_fim=fim_ok, fim_template=None if fim_ok else "none")
+
+    def _retry_due(self) -> bool:
+        refused = self._infill_refused_at
+        return refused is not None and self._clock() - refused >= self._infill_retry_s
 
     def _parse_props(self, data: Any) -> BackendInfo:
         return parse_props_response(data, self.base_url, template=self._template)
@@ -297,8 +322,9 @@ class LlamaCppBackend:
             except BackendHTTPError as exc:
                 if exc.status not in _NO_INFILL:
                     raise
-                # The server was restarted on a model without FIM tokens: stop trying.
-                info = replace(info, supports_fim=False, fim_template="none")
+                # The server was restarted on a model without FIM tokens: prefix-only until
+                # the retry interval has passed.
+                info = self._with_fim(info, False)
                 self._info = info
         prompt, stop = fim.fim_prompt(fim.TEMPLATES[info.fim_template or "none"], request)
         call = build_completion_request(request, prompt, stop)

@@ -26,12 +26,16 @@ from linewright.core.errors import BackendError
 from linewright.core.llm.types import Backend
 from linewright.core.syntax.languages import LanguageSpec
 from linewright.features.anomalies.regenerate import Observation, observe, rewrite
+from linewright.features.anomalies.replacement import ReplacementCheck, single_line
 from linewright.features.anomalies.score import Features, decide, features
-from linewright.features.anomalies.select import select_lines, split_lines
+from linewright.features.anomalies.select import SourceLine, select_lines, split_lines
 from linewright.features.anomalies.store import IgnoreList, LineCache
 from linewright.features.anomalies.window import LineContext, build_contexts
 
 __all__ = ["AnomalyFeature", "Flag", "ScanResult", "Snapshot"]
+
+REPLACEMENTS_KEPT = 4096
+"""Replacement checks remembered (all are forgotten at once past this)."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,8 @@ class Flag:
     end: int
     original: str
     alternative: str | None
-    """The model's line; None when it could not be asked (the scan that flags it asks)."""
+    """The model's line, when it can replace the flagged code: one line that adds no syntax
+    error to the file (see `replacement`); None otherwise, or when it was not asked yet."""
     score: float
     severity: str
     features: Features
@@ -112,6 +117,7 @@ class AnomalyFeature:
         self._ignores = ignores
         self._idle = idle
         self._lock = asyncio.Lock()
+        self._usable: dict[tuple[str, int, int, int, str, str], bool] = {}
 
     async def _plan(self, snap: Snapshot, lines: range | None = None) -> _Plan:
         """Lines, contexts and cache keys (tree-sitter work runs in a worker thread)."""
@@ -247,6 +253,7 @@ class AnomalyFeature:
         observations: list[Observation | None],
     ) -> list[Flag]:
         settings = self._settings()
+        check = ReplacementCheck(snap.text, snap.tree, snap.spec)
         flags = []
         for ctx, observation in zip(contexts, observations, strict=True):
             if observation is None:
@@ -259,13 +266,34 @@ class AnomalyFeature:
             if self._ignores is not None and self._ignores.contains(snap.path, line.code):
                 continue
             start = len(line.indent)
+            alternative = self._replacement(snap, check, line, observation.alternative)
             flags.append(
                 Flag(
-                    line.number, start, start + len(line.code), line.code,
-                    observation.alternative, verdict.score, verdict.severity, f,
+                    line.number, start, start + len(line.code), line.code, alternative,
+                    verdict.score, verdict.severity, f,
                 )
             )  # fmt: skip
         return flags
+
+    def _replacement(
+        self, snap: Snapshot, check: ReplacementCheck, line: SourceLine, written: str | None
+    ) -> str | None:
+        """The model's line `written` if it can replace the code of `line`, else None.
+
+        Remembered per document text: the flags of one text are judged after every window
+        of a scan and at every diagnostics pull, and each check is a reparse."""
+        alternative = single_line(written)
+        if alternative is None or alternative == line.code:
+            return None
+        start = len(line.indent)
+        key = (snap.uri, hash(snap.text), line.number, start, line.code, alternative)
+        usable = self._usable.get(key)
+        if usable is None:
+            usable = check.keeps_parse(line.number, start, start + len(line.code), alternative)
+            if len(self._usable) >= REPLACEMENTS_KEPT:
+                self._usable.clear()
+            self._usable[key] = usable
+        return alternative if usable else None
 
 
 def _describe(exc: BackendError) -> str:

@@ -58,8 +58,9 @@ def message(flag: Flag) -> str:
         parts.append(f"the model expected the line to end before {written!r}")
     elif written and expected.strip():
         parts.append(f"the model expected {expected.strip()!r} where {written!r} is written")
-    if flag.alternative is not None and flag.alternative != flag.original:
-        parts.append(f"it would write: {flag.alternative}")
+    alternative = (flag.alternative or "").strip()
+    if alternative and alternative != flag.original.strip():
+        parts.append(f"it would write: {alternative}")
     return "; ".join(parts)
 
 

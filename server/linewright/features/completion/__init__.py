@@ -46,8 +46,9 @@ from linewright.core.llm.types import (
     TokenLogprob,
 )
 from linewright.features.completion.context import CompletionContext, Mode, Trigger, decide_mode
+from linewright.features.completion.endings import document_line_ending, lf_view, to_document
 from linewright.features.completion.postprocess import process, rank
-from linewright.features.completion.prompt import TokenRatio, build_prompt, build_request
+from linewright.features.completion.prompt import Prompt, TokenRatio, build_prompt, build_request
 from linewright.features.filtering import SuggestionFilter
 
 __all__ = ["CompletionContext", "CompletionFeature", "Suggestion", "Trigger"]
@@ -219,22 +220,51 @@ class CompletionFeature:
         self.shown.forget(uri)
 
     async def suggest(self, ctx: CompletionContext) -> list[Suggestion]:
-        """Suggestions for the cursor in `ctx` (empty when the gate says no)."""
+        """Suggestions for the cursor in `ctx` (empty when the gate says no).
+
+        `ctx` is the document's own view; the stages see its LF view and the suggestions
+        come back with the document's line break (see `endings`).
+        """
         settings = self._settings()
         if not settings.enabled:
             return []
         along = self.shown.follow(ctx)
         if along is not None:
             return along
-        mode = decide_mode(ctx)
+        lf = lf_view(ctx)
+        mode = decide_mode(lf)
         if mode is Mode.NONE:
             return []
         gate = self.suggestion_filter
-        check = None if gate is None else gate.check(ctx, ctx.trigger is Trigger.INVOKED)
+        check = None if gate is None else gate.check(lf, ctx.trigger is Trigger.INVOKED)
         if check is not None and check.skip:
             return []
         backend = self._backend()
         info = await backend.info()
+        prompt, request = await self._request(ctx, mode, settings, backend, info)
+        generation = await self._generate(
+            backend, cache_key(info, mode, request), request, settings
+        )
+        suggestions = self._ranked(
+            [(process(c.text, lf, mode, prompt.heal), c.mean_logprob) for c in generation.choices]
+        )
+        if gate is not None and check is not None:
+            suggestions = gate.hide(check, suggestions)
+        eol = document_line_ending(ctx)
+        suggestions = [replace(s, text=to_document(s.text, eol)) for s in suggestions]
+        if suggestions:
+            self.shown.remember(ctx, suggestions)
+        return suggestions
+
+    async def _request(
+        self,
+        ctx: CompletionContext,
+        mode: Mode,
+        settings: CompletionSettings,
+        backend: Backend,
+        info: BackendInfo,
+    ) -> tuple[Prompt, CompletionRequest]:
+        """The prompt for `ctx` (the document's own view) and the request that sends it."""
         ratio = await self._ratio.bytes_per_token(backend, info)
         prompt = build_prompt(
             ctx,
@@ -244,17 +274,7 @@ class CompletionFeature:
             n_ctx=info.n_ctx,
             n_batch=info.n_batch,
         )
-        request = build_request(prompt, mode, settings, supports_n=info.supports_n)
-        key = cache_key(info, mode, request)
-        generation = await self._generate(backend, key, request, settings)
-        suggestions = self._ranked(
-            [(process(c.text, ctx, mode, prompt.heal), c.mean_logprob) for c in generation.choices]
-        )
-        if gate is not None and check is not None:
-            suggestions = gate.hide(check, suggestions)
-        if suggestions:
-            self.shown.remember(ctx, suggestions)
-        return suggestions
+        return prompt, build_request(prompt, mode, settings, supports_n=info.supports_n)
 
     async def _generate(
         self, backend: Backend, key: str, request: CompletionRequest, settings: CompletionSettings

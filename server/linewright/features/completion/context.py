@@ -22,6 +22,7 @@ from linewright.core.syntax.nodes import (
     is_in_comment_or_string,
 )
 from linewright.features.completion.neighbors import Chunk, NeighborRing
+from linewright.features.completion.window import Window
 
 _CLOSERS = frozenset(")]}>\"'`;, \t")
 
@@ -61,16 +62,21 @@ class CompletionContext:
     neighbors: NeighborRing | None = field(default=None, compare=False, repr=False)
     """Snippets of other files to choose extra context from; read when the prompt is built
     (`extra_candidates`), so a request answered without the model never pays for it."""
+    window: Window | None = field(default=None, compare=False, repr=False)
+    """The parse window around the cursor when already cut (`endings.lf_view` cuts it from
+    the document's own text: `tree` and `cursor_byte` index that text, not an LF copy)."""
 
     @property
     def line_prefix(self) -> str:
-        """The cursor's line up to the cursor."""
-        return self.prefix[self.prefix.rfind("\n") + 1 :]  # O(line), not O(prefix)
+        """The cursor's line up to the cursor (whatever its line break)."""
+        start = self.prefix.rfind("\n") + 1  # O(line), not O(prefix)
+        return self.prefix[max(start, self.prefix.rfind("\r", start) + 1) :]
 
     @property
     def line_suffix(self) -> str:
-        """The cursor's line from the cursor on."""
-        return self.suffix.split("\n", 1)[0]
+        """The cursor's line from the cursor on, without its line break."""
+        line = self.suffix.split("\n", 1)[0]
+        return line.split("\r", 1)[0]
 
 
 class Mode(Enum):
@@ -212,7 +218,7 @@ def enclosing_definitions(ctx: CompletionContext) -> list[Definition]:
     tail = ctx.prefix[-256:]
     trailing = tail[len(tail.rstrip()) :]
     found = definitions_at(ctx.tree, ctx.cursor_byte - len(trailing), spec)
-    if "\n" not in trailing:
+    if "\n" not in trailing and "\r" not in trailing:
         return found
     width = len(ctx.line_prefix)  # whitespace only: the trailing run reaches the line start
     return [d for d in found if d.node.end_byte >= ctx.cursor_byte or d.node.start_point[1] < width]

@@ -101,7 +101,9 @@ def fit(text: str, ctx: CompletionContext, mode: Mode, spec: LanguageSpec) -> st
         text = head[: head.rfind("\n") + 1] or head
     if not text.strip():
         return ""
-    window = window_at(ctx.prefix, ctx.suffix, ctx.tree, ctx.cursor_byte)
+    window = ctx.window
+    if window is None:
+        window = window_at(ctx.prefix, ctx.suffix, ctx.tree, ctx.cursor_byte)
     check = ParseCheck(spec, window)
     for tries, candidate in enumerate(candidates(text, ctx, spec, window)):
         if tries >= MAX_TRIES or check.gave_up:

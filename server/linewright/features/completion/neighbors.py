@@ -19,6 +19,9 @@ backend). Which chunks is decided here, cheaply enough to run on every keystroke
   best first. Each chunk carries `seq`, the order it entered the ring: the prompt lists the
   chunks it keeps in that order, so the head of the prompt stays byte-identical while the
   chosen set does not change and llama.cpp reuses its KV cache.
+- **What never goes in.** Files `exclusion` excludes (secrets, git-ignored files, the
+  `context.exclude` globs; see `features.exclusion`) add no chunk, and chunks held when the
+  exclusion changed are never selected.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from urllib.parse import unquote, urlparse
 from linewright.core.documents import Document
 from linewright.core.llm.types import ExtraChunk
 from linewright.core.positions import Range
+from linewright.features.exclusion import ContextExclusion
 
 CHUNK_LINES = 30
 CAPACITY = 64
@@ -139,7 +143,10 @@ class NeighborRing:
         chunk_lines: int = CHUNK_LINES,
         open_chunks: int = OPEN_CHUNKS,
         per_file: int = PER_FILE,
+        exclusion: ContextExclusion | None = None,
     ) -> None:
+        self.exclusion = exclusion or ContextExclusion()
+        """Replaced by the LSP layer when the workspace or the settings change."""
         self.capacity = capacity
         self.chunk_lines = chunk_lines
         self.open_chunks = open_chunks
@@ -155,15 +162,23 @@ class NeighborRing:
         """Every chunk held, least recently added first."""
         return list(self._chunks.values())
 
+    def excludes(self, uri: str) -> bool:
+        """Whether no text of `uri` may be sent to the model (see `features.exclusion`)."""
+        return self.exclusion.excludes(uri)
+
     def opened(self, doc: Document, filename: str) -> None:
         """A file was opened (or reopened): hold its first chunks, replacing older ones."""
         self._drop_opened(doc.uri)
+        if self.excludes(doc.uri):
+            return
         last = min(doc.line_count, self.open_chunks * self.chunk_lines)
         for first in range(0, last, self.chunk_lines):
             self._put(self._chunk(doc, filename, first, edited=False))
 
     def edited(self, doc: Document, filename: str, lines: Iterable[int]) -> None:
         """`doc` changed at `lines` (in its new text): hold the chunks around them."""
+        if self.excludes(doc.uri):
+            return
         blocks = sorted({line - line % self.chunk_lines for line in lines if line >= 0})
         for first in blocks[:EDIT_BLOCKS]:
             if first < doc.line_count:
@@ -182,7 +197,9 @@ class NeighborRing:
         scored = [
             (score, chunk.seq, chunk)
             for chunk in self._chunks.values()
-            if chunk.uri != exclude_uri and (score := jaccard(words, chunk.words)) > 0.0
+            if chunk.uri != exclude_uri
+            and (score := jaccard(words, chunk.words)) > 0.0
+            and not self.excludes(chunk.uri)
         ]
         scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
         return [chunk for _, _, chunk in scored[:limit]]

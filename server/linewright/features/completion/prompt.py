@@ -45,6 +45,7 @@ from linewright.features.completion.context import (
     enclosing_definitions,
     extra_candidates,
 )
+from linewright.features.completion.endings import to_lf
 from linewright.features.completion.neighbors import fit_extra
 
 log = logging.getLogger(__name__)
@@ -277,6 +278,8 @@ def build_prompt(
     """Windows by token budget (anchors kept), extra context, healing for prefix-only models.
 
     `n_ctx` and `n_batch` are the server's context and batch sizes when known (see `budget`).
+    `ctx` is the document's own view (the tree indexes its text); the prompt is LF whatever
+    line breaks the document uses: models see code that way, and the stops are "\n".
     """
     sizes = budget(settings, fim=fim, bytes_per_token=bytes_per_token, n_ctx=n_ctx, n_batch=n_batch)
     definitions = enclosing_definitions(ctx)
@@ -286,8 +289,8 @@ def build_prompt(
         heal = ""  # the cap cut the cursor's line shorter than the word
     suffix = suffix_window(ctx.suffix, sizes.suffix, settings.suffix_chars) if fim else None
     return Prompt(
-        prefix=prefix[: len(prefix) - len(heal)],
-        suffix=suffix,
+        prefix=to_lf(prefix[: len(prefix) - len(heal)]),
+        suffix=None if suffix is None else to_lf(suffix),
         heal=heal,
         extra=fit_extra(extra_candidates(ctx), sizes.extra) if sizes.extra else (),
         stop_multi=stop_sequences(ctx.language, bool(definitions)),

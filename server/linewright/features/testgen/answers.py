@@ -24,7 +24,8 @@ TOP_LEVEL = re.compile(r"^(?:@|def |async def |class |import |from |[A-Za-z_]\w*
 
 def code_of(text: str) -> str:
     """The code in a model answer: its fenced blocks, else everything from the first line
-    that looks like code."""
+    that looks like code; with "\\n" line breaks, whatever the model wrote."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     blocks = FENCE.findall(text)
     if blocks:
         return "\n\n".join(block.strip("\n") for block in blocks) + "\n"

@@ -178,12 +178,7 @@ def _spread(target: Target, params: list[Param], pools: list[list[Any]], limit: 
 
 def _constructors(target: Target) -> list[list[Any]]:
     """Constructor argument lists for instance methods, from `__init__`'s parameters."""
-    if not target.class_context:
-        return [[]]
-    tree = ast.parse(target.class_context)
-    init = next(
-        (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None
-    )
+    init = _init_of(target.class_context)
     if init is None:
         return [[]]
     params = [p for p in _params(init, skip_first=True) if not p.keyword_only]
@@ -191,6 +186,20 @@ def _constructors(target: Target) -> list[list[Any]]:
     rows = [[p[r % len(p)] for p in pools] for r in range(4)] if pools else []
     defaults = all(p.default is not None for p in params)
     return [[], *rows] if defaults else rows
+
+
+def _init_of(class_context: str | None) -> ast.FunctionDef | None:
+    """The `__init__` in a method's class context, or None: a class without one has a
+    header only, which is no Python block (whatever the file's indentation)."""
+    if not class_context or "__init__" not in class_context:
+        return None
+    try:
+        tree = ast.parse(class_context)
+    except SyntaxError:  # a header alone, or a class the file itself does not parse
+        return None
+    return next(
+        (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None
+    )
 
 
 def characterise(

@@ -111,3 +111,6 @@ class Limits:
     memory_mb: int = 1024
     file_mb: int = 16
     nproc: int = 64
+    disk_mb: int = 64
+    """Everything a run may write in its work folder together (a tmpfs of this size in
+    bwrap; measured from outside in the fallback)."""

@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from linewright.core.positions import utf16_len, utf16_to_index
+from linewright.core.documents import line_ending
+from linewright.core.positions import line_end, line_starts, utf16_len, utf16_to_index
 from linewright.features.testgen.records import Candidate, TestgenError
 from linewright.features.testgen.target import Target
 
@@ -100,21 +101,36 @@ def edit_for(target: Target, kept: list[Candidate], path: Path, existing: str | 
     `TestgenError` when the existing text does not parse (a file that does not parse is
     never offered) or our names cannot be kept apart from its names."""
     if existing is None:
-        text = _parsing(block(target, kept), path)
+        text = _parsing(_written(block(target, kept), line_ending(target.text)), path)
         return FileEdit(path, True, (Insert(0, 0, text),), text, tuple(c.name for c in kept))
     try:
         tree = ast.parse(existing)
     except SyntaxError as exc:
         raise TestgenError(f"it does not parse (line {exc.lineno}); fix it first") from exc
     missing, extra, tests = fit(target, kept, tree)
+    eol = line_ending(existing) if _has_break(existing) else line_ending(target.text)
     tail = [*extra, *(c.source.strip("\n") for c in tests)]
-    lines = existing.split("\n")
-    end = Insert(len(lines) - 1, utf16_len(lines[-1]), _appended(existing, tail))
+    starts = line_starts(existing)
     at = _import_line(tree)
+    if missing and at >= len(starts):  # the file ends on its last import (or docstring) line
+        tail, missing = ["\n".join(missing), *tail], []
+    last = existing[starts[-1] :]
+    end = Insert(len(starts) - 1, utf16_len(last), _written(_appended(existing, tail), eol))
     gap = "\n" if any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in tree.body) else "\n\n\n"
-    inserts = (Insert(at, 0, "\n".join(missing) + gap), end) if missing else (end,)
+    head = _written("\n".join(missing) + gap, eol)
+    inserts = (Insert(at, 0, head), end) if missing else (end,)
     text = _parsing(apply(existing, inserts), path)
     return FileEdit(path, False, inserts, text, tuple(c.name for c in tests))
+
+
+def _has_break(text: str) -> bool:
+    return "\n" in text or "\r" in text
+
+
+def _written(text: str, eol: str) -> str:
+    """LF `text` with the line break of the file it goes into (its own, else the source's:
+    an editor keeps a file's line endings, and a new test file follows the code's)."""
+    return text if eol == "\n" else text.replace("\n", eol)
 
 
 def _parsing(text: str, path: Path) -> str:
@@ -127,7 +143,7 @@ def _parsing(text: str, path: Path) -> str:
 
 
 def _appended(existing: str, parts: list[str]) -> str:
-    lead = "" if existing.endswith("\n") or not existing else "\n"
+    lead = "" if existing.endswith(("\n", "\r")) or not existing else "\n"
     return lead + ("\n\n" if existing.strip() else "") + "\n\n\n".join(parts) + "\n"
 
 
@@ -272,15 +288,14 @@ def rename_names(source: str, renames: dict[str, str]) -> str:
 def apply(text: str, inserts: tuple[Insert, ...]) -> str:
     """`text` with `inserts` applied (positions refer to the original text; inserts at one
     position appear in their order, as LSP has it)."""
-    lines = text.split("\n")
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line) + 1)
+    starts = line_starts(text)  # LSP lines: "\\r\\n", "\\r" and "\\n" end one
     result = text
     ordered = sorted(enumerate(inserts), key=lambda p: (p[1].line, p[1].character, p[0]))
     for _, insert in reversed(ordered):
-        line = lines[insert.line] if insert.line < len(lines) else ""
-        column = utf16_to_index(line, insert.character)
-        at = min(offsets[min(insert.line, len(lines) - 1)] + column, len(text))
+        if insert.line >= len(starts):  # past the last line: the end, as editors take it
+            at = len(text)
+        else:
+            line = text[starts[insert.line] : line_end(text, starts, insert.line)]
+            at = starts[insert.line] + utf16_to_index(line, insert.character)
         result = result[:at] + insert.text + result[at:]
     return result

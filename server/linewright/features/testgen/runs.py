@@ -1,6 +1,24 @@
 """What a sandbox run reported: the child's events, read as they arrive (`Watch`, which
-also keeps the per-test wall clock from this side), folded into a `RunResult`; and why a
-child that died did (the drop reason of the test it was running)."""
+also keeps the per-test wall clock and, without bwrap, the work folder's size from this
+side), folded into a `RunResult`; and why a child that died did (the drop reason of the
+test it was running).
+
+Where results come from. Tests run in the runner's own process, so nothing that process
+writes is unforgeable in principle: code that reaches the runner's objects can report for
+it. What is decided here, from the parent's view, does not rest on the test's word:
+- deaths, timeouts and a full disk are seen from outside (exit status, the clock here,
+  the folder's size), and blamed on the test whose `start` is open, or that reported
+  last when the process ends right after a report (a forged `done` and `os._exit`);
+- the stream must be consistent: a `done` for a test other than the one running, or a
+  second outcome for one test, marks the running test as forging reports (a crash);
+- lines without the run's nonce (a test writing to the events pipe) are ignored.
+What keeps a test from reaching the runner's emitter in the first place: the emitter is
+not reachable from pytest's objects (the plugin pytest holds exposes only hooks), and the
+static screen (`safety.py`) refuses every road to it (frames, closures, `gc`, `sys.modules`,
+file descriptors, pytest's plugin manager). A test that gets past both and forges its
+whole remaining stream is the residual risk; it is kept as passing but it still ran
+contained, and the screen refused it before it ran in any case that reaches the user.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +29,7 @@ import math
 import os
 import signal
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from linewright.features.testgen.records import Limits
@@ -28,11 +47,16 @@ class RunResult:
     """Per test file that imported: its `collected` event (it may carry a violation)."""
     import_error: dict[str, Any] | None = None
     error: str | None = None
+    fatal: bool = False
+    """The child reported that it cannot run at all (`error` says why): not restarted."""
     layers: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
     stderr: str = ""
+    disk_full: bool = False
+    """The last process was killed for filling its work folder (seen from here)."""
 
 
+FORGED = ["crash", "reported a test outcome that the runner did not (a forged report)"]
 ENDS = frozenset({"done", "collected", "collect-error", "import-error", "end", "finished"})
 """Events that close the `start` before them."""
 
@@ -50,6 +74,7 @@ class Watch:
         self.deadline = math.inf
         self.changed = asyncio.Event()
         """Set when the deadline moves."""
+        self.disk: DiskWatch | None = None
 
     def feed(self, line: bytes, now: float) -> None:
         if not line.startswith(self.prefix):
@@ -71,7 +96,9 @@ class Watch:
             self.changed.set()
 
     def overdue(self, now: float) -> str | None:
-        """The test running past its limit, if any."""
+        """The test running past its limit (or filling the disk), if any."""
+        if self.disk is not None and self.disk.over:
+            return self.current or "import"
         return self.current if now >= self.deadline else None
 
     async def read(self, stream: asyncio.StreamReader | None) -> None:
@@ -88,6 +115,30 @@ class Watch:
             if not line:
                 return
             self.feed(line, loop.time())
+
+
+class DiskWatch:
+    """The size of a work folder, measured from here (the fallback has no tmpfs of its own
+    size: RLIMIT_FSIZE caps each file, this the total)."""
+
+    EVERY_S = 0.25
+
+    def __init__(self, folder: Path, limit_mb: int) -> None:
+        self.folder, self.limit = folder, limit_mb * 1024 * 1024
+        self.over = False
+
+    def measure(self) -> bool:
+        """Whether the folder holds more than the limit (files and their count)."""
+        total = 0
+        for top, dirs, files in os.walk(self.folder):
+            total += 4096 * (len(dirs) + len(files))  # each entry costs a block at least
+            for name in files:
+                with contextlib.suppress(OSError):
+                    total += os.lstat(os.path.join(top, name)).st_blocks * 512
+            if total > self.limit:
+                self.over = True
+                break
+        return self.over
 
 
 async def drain(stream: asyncio.StreamReader | None, into: bytearray, cap: int) -> None:
@@ -131,6 +182,11 @@ async def wait_for(
         watch.changed.clear()
         moved = asyncio.ensure_future(watch.changed.wait())
         timeout = min(end, watch.deadline) - now
+        if watch.disk is not None:
+            if await asyncio.to_thread(watch.disk.measure):
+                moved.cancel()
+                break
+            timeout = min(timeout, DiskWatch.EVERY_S)
         await asyncio.wait({*pending, moved}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         moved.cancel()
         pending = {reader for reader in pending if not reader.done()}
@@ -142,7 +198,9 @@ def absorb(
 ) -> tuple[str | None, dict[str, list[str]]]:
     """Fold one run's events into `result`; returns the unfinished id and the violations."""
     current: str | None = None
+    last: str | None = None
     violations: dict[str, list[str]] = {}
+    reported: set[str] = set()
     for event in events:
         kind, key = event.get("event"), str(event.get("id"))
         if kind == "layers":
@@ -153,9 +211,15 @@ def absorb(
             current = None
         elif kind == "violation" and event.get("id") is not None:
             violations.setdefault(key, [event["kind"], event["detail"]])
+        elif kind == "done" and (key != current or key in reported):
+            forger = current or key
+            result.done[forger] = {"id": forger, "outcome": "crashed", "violation": FORGED}
+            violations[forger] = FORGED
+            reported.add(forger)
         elif kind == "done":
             result.done[key] = event
-            current = None
+            reported.add(key)
+            current, last = None, key
         elif kind in ("collected", "collect-error"):
             bucket = result.collected if kind == "collected" else result.collect_errors
             bucket[key.removeprefix("collect:")] = event
@@ -164,6 +228,14 @@ def absorb(
             result.import_error = event
         elif kind == "error":
             result.error = event.get("message")
+            result.fatal = bool(event.get("fatal"))
+        if kind != "done":
+            last = None if kind in ("start", "finished") else last
+    if current is None and last is not None and not any(
+        e.get("event") == "finished" for e in events
+    ):
+        current = last  # it reported, then the process ended: a report does not clear it
+        result.done.pop(last, None)
     return current, violations
 
 

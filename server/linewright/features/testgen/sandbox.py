@@ -1,51 +1,55 @@
 """Running generated test code: a contained child process per run, restarted past crashes.
 
 Generated code runs only here, and only when the user asked for tests. Each run gets a new
-temporary folder and a child interpreter started with a scrubbed environment (locale and
-PATH only: no keys, tokens or proxies), from the tools folder the tests cannot write, with
-nothing relative on its import path (`-s -B`, '' dropped before any import); it moves into
-its work folder (a fresh one for every restart: its cwd, HOME and TMPDIR) once contained.
-The child contains itself before any generated code runs (`child/`):
+temporary folder and a child interpreter with a scrubbed environment (`launch.py`). On
+Linux the interpreter starts inside bubblewrap (`bwrap.py`): the outer wall, a tool made
+for this, holding from the interpreter's first instruction (its `.pth` files included).
+Inside, the child still contains itself before any generated code runs (`child/`),
+as defence in depth and as the whole sandbox where bwrap is missing:
 
-- kernel: new network, PID and mount namespaces with a /proc of its own (no other process
-  to read); rlimits on CPU seconds (per test), address space, file size, open files and
-  (non-root, or root dropped to `nobody`) processes; Landlock (reads from an allow-list,
-  writes only in the work folder, no TCP, no signals out); seccomp (no fork, exec, mounts
-  or non-Unix sockets; a refused call traps and is reported);
+- kernel: new network, PID and mount namespaces with a /proc of its own (bwrap makes them;
+  without it the child does); rlimits on CPU seconds (per test), address space, file size,
+  open files and processes; Landlock (reads from an allow-list, writes only in the work
+  folder, no TCP, no signals out); seccomp (no fork, exec, mounts, non-Unix sockets or
+  connecting to any socket; a refused call traps and is reported);
 - Python: an audit hook and replaced `socket.socket`, `os.environ`/`environb` and `os`
   functions taking directory descriptors, each refusal naming the offence;
-- time: a wall-clock budget per test, kept in the child (SIGALRM) and here (the process
-  group is killed when a test's `start` event has no end in time), and one for the run.
+- time: a wall-clock budget per test, kept in the child (SIGALRM) and here (the process is
+  killed when a test's `start` event has no end in time), and one for the run;
+- disk: the work folder is a tmpfs of `Limits.disk_mb` inside bwrap; without it, files are
+  capped by RLIMIT_FSIZE and the folder's total is watched from here (`runs.DiskWatch`).
 
-A run that dies (CPU limit, `os._exit`, a segfault, a kill from here) is restarted without
-the tests already reported, and the one that was running is blamed. Events carry a random
-nonce per process, so lines a test writes to the events pipe are ignored. Which layers held
-is reported back (`RunResult.layers`/`missing`); off Linux only rlimits, the Python guard
-and the timeouts apply. The language server itself is made non-dumpable on Linux, so
-processes of its user cannot read its environment through /proc. Not covered: disk use by
-many files below the size limit, and code that digs the runner's own objects out of the
-interpreter to report for it.
+Without bwrap on Linux, generated code runs only when the child's own kernel layers
+(network namespace, Landlock, seccomp) all hold, or when the user opted in
+(`settings.testgen.allow_unsandboxed`). Which layers held is reported back
+(`RunResult.layers`/`missing`, "bwrap" first). A run that dies is restarted without the
+tests already reported, the one that was running blamed; a child that reports a fatal
+start-up error (no pytest for that interpreter) is not restarted: its message is the
+error. The language server itself is made non-dumpable, so processes of its user cannot
+read its environment through /proc.
+
+Where results come from: see `runs.py` (the parent's view of the event stream).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
-import importlib.util
 import json
 import os
 import secrets
 import shutil
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from linewright.features.testgen import bwrap, launch
+from linewright.features.testgen.launch import CHILD_KERNEL_NEEDS, Folder, child_env, interpreter
 from linewright.features.testgen.records import Limits
 from linewright.features.testgen.runs import (
+    DiskWatch,
     RunResult,
     Watch,
     absorb,
@@ -58,31 +62,22 @@ from linewright.features.testgen.runs import (
     wait_for,
 )
 
-__all__ = ["Limits", "RunResult", "Sandbox", "Subject", "child_env", "death_reason", "interpreter"]
+__all__ = [
+    "Limits",
+    "RunResult",
+    "Sandbox",
+    "Subject",
+    "check",
+    "child_env",
+    "death_reason",
+    "interpreter",
+]
 
 CHILD = Path(__file__).parent / "child"
-BOOT = (  # '' (the cwd) goes before any import: nothing found there may run
-    "import sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
-    "sys.path.insert(0, sys.argv[1]); from lw_child.runner import main; main(sys.argv[2])"
-)
-KEEP_ENV = ("PATH", "LANG", "LANGUAGE", "TZ", "TERM")
 MAX_RESTARTS = 8
 OUT_CAP, ERR_CAP = 16 * 1024 * 1024, 16 * 1024
 GRACE_S = 1.5
 """How long past its budgets a test may go before the parent kills the process."""
-PR_SET_DUMPABLE = 4
-
-
-@dataclass(frozen=True)
-class Folder:
-    """A run's folders. Only a folder in `work` (a new one per process) is writable from
-    inside (its cwd, HOME and TMPDIR); the runner, the job, the test files and the overlay
-    sit in `tools`, out of the tests' reach, so nothing a test writes can change what a
-    restarted run executes."""
-
-    work: Path
-    tools: Path
-    tests: Path
 
 
 @dataclass(frozen=True)
@@ -96,79 +91,28 @@ class Subject:
     sys_path: tuple[str, ...]
 
 
-def interpreter(setting: str, root: Path) -> str:
-    """The Python that runs tests: the setting, else the workspace's virtualenv, else ours.
-
-    A workspace virtualenv is used only when it looks made by `venv`/`virtualenv`: a
-    `pyvenv.cfg` beside `bin/`, and `bin/python` resolving to an interpreter outside the
-    workspace. An executable that lives in the repository itself (a committed script named
-    `python`) would run before the child contains itself, so it is never picked.
-    """
-    if setting:
-        return setting
-    workspace = root.resolve()
-    for folder in (".venv", "venv"):
-        candidate = root / folder / "bin" / "python"
-        real = candidate.resolve()
-        if (
-            candidate.is_file()
-            and (root / folder / "pyvenv.cfg").is_file()
-            and workspace not in real.parents
-            and os.access(real, os.X_OK)
-        ):
-            return str(candidate)
-    return sys.executable
-
-
-def child_env(workdir: Path, environ: dict[str, str] | None = None) -> dict[str, str]:
-    """The child's whole environment: locale and PATH from ours, nothing else inherited."""
-    source = os.environ if environ is None else environ
-    env = {k: v for k, v in source.items() if k in KEEP_ENV or k.startswith("LC_")}
-    env.setdefault("PATH", os.defpath)
-    env.update(
-        HOME=str(workdir),
-        TMPDIR=str(workdir),
-        PYTHONDONTWRITEBYTECODE="1",
-        PYTHONHASHSEED="0",
-        PYTHONNOUSERSITE="1",
-        PYTHONIOENCODING="utf-8",
-        PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
-    )
-    return env
-
-
-def _undumpable() -> None:
-    """Make this process non-dumpable (Linux): processes of the same user (without
-    CAP_SYS_PTRACE) can no longer read its /proc entries (its environment may hold API
-    keys) or ptrace it, and it leaves no core dump. Cheap and idempotent; what this process
-    does itself is unchanged (a root sandbox child is kept out by its own /proc instead)."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
-
-
-def _fallback_paths() -> list[str]:
-    """Our site-packages for coverage and pytest, appended to the child's sys.path so a
-    workspace interpreter without them still runs (its own copies come first)."""
-    found = []
-    for name in ("coverage", "pytest"):
-        spec = importlib.util.find_spec(name)
-        if spec is not None and spec.origin:
-            found.append(str(Path(spec.origin).parent.parent))
-    return list(dict.fromkeys(found))
-
-
 class Sandbox:
     """Runs pytest jobs and probe jobs for one subject in contained child processes."""
 
     def __init__(
-        self, limits: Limits, python: str = sys.executable, layers: tuple[str, ...] | None = None
+        self,
+        limits: Limits,
+        python: str = sys.executable,
+        layers: tuple[str, ...] | None = None,
+        *,
+        wall: bwrap.Found | bool | None = None,
+        allow_unsandboxed: bool = False,
     ):
         self.limits = limits
         self.python = python
         self.layers = layers
-        """Only these layers (tests of the kernel layers turn the Python guard off)."""
-        _undumpable()
+        """Only these child layers (tests of the kernel layers turn the Python guard off)."""
+        if wall is None or wall is True:
+            wall = bwrap.find()
+        self.found = wall if isinstance(wall, bwrap.Found) else bwrap.Found(None, "turned off")
+        self.allow_unsandboxed = allow_unsandboxed
+        launch.undumpable()
+        launch.remove_stale()
 
     async def pytest(self, subject: Subject, files: dict[str, str]) -> RunResult:
         """Run the test files (name -> text) with pytest; one `done` event per test."""
@@ -186,7 +130,7 @@ class Sandbox:
 
     @contextlib.contextmanager
     def _folder(self, subject: Subject) -> Iterator[tuple[Folder, dict[str, Any]]]:
-        base = Path(tempfile.mkdtemp(prefix="linewright-testgen-")).resolve()
+        base = launch.new_base()
         folder = Folder(base / "work", base / "tools", base / "tools" / "tests")
         try:
             base.chmod(0o755)
@@ -212,7 +156,8 @@ class Sandbox:
             Path(measure).write_text(subject.text, encoding="utf-8")
             package = str(subject.path.parent) if subject.path.stem == "__init__" else None
             overlay = {"module": subject.module, "path": measure, "package_dir": package}
-        extra = _fallback_paths()
+        extra = launch.fallback_paths()
+        venv = None if self.found.wall else launch.project_venv(self.python, subject.sys_path)
         job: dict[str, Any] = {
             "tools": str(folder.tools),
             "home": str(Path.home()),
@@ -220,8 +165,13 @@ class Sandbox:
             "measure": measure,
             "overlay": overlay,
             "sys_path": list(subject.sys_path),
+            "site_paths": launch.site_packages(venv) if venv else [],
+            "isolated": venv is not None,
             "extra_path": extra,
             "readable": [*subject.sys_path, str(subject.path), *extra],
+            "bwrap": self.found.wall is not None,
+            "host_uid": os.getuid(),
+            "required": self._required(),
             "limits": {
                 "test_wall_s": self.limits.test_wall_s,
                 "test_cpu_s": self.limits.test_cpu_s,
@@ -234,6 +184,14 @@ class Sandbox:
             job["layers"] = list(self.layers)
         return job
 
+    def _required(self) -> list[str]:
+        """The child's own layers that must hold before generated code runs: without bwrap
+        on Linux, unless the user opted in (or a test picks the layers itself)."""
+        linux = sys.platform.startswith("linux")
+        if self.found.wall or not linux or self.allow_unsandboxed or self.layers is not None:
+            return []
+        return list(CHILD_KERNEL_NEEDS)
+
     async def _run(self, job: dict[str, Any], folder: Folder, units: int) -> RunResult:
         """Run, and restart past a crash without what was reported (the culprit blamed)."""
         result = RunResult()
@@ -244,6 +202,9 @@ class Sandbox:
             job["workdir"] = str(folder.work / str(attempt))  # nothing left by a crashed run
             events, status, timed_out, overdue = await self._once(job, folder, budget, result)
             culprit, violations = absorb(result, events)
+            self._report_wall(result)
+            if result.fatal:
+                return result  # the child said why it cannot run: restarting cannot help
             if any(e.get("event") == "finished" for e in events):
                 left = unrun(result, job)
                 if not left:
@@ -254,7 +215,10 @@ class Sandbox:
             culprit = overdue or culprit
             blamed = violations.get(culprit) if culprit is not None else None
             reason = blamed or death_reason(status, timed_out, self.limits)
-            if overdue and not blamed:
+            if result.disk_full:
+                reason = ["filesize", f"wrote more than {self.limits.disk_mb} MiB in its temp dir"]
+                result.disk_full = False
+            elif overdue and not blamed:
                 reason = ["timeout", f"ran longer than {self.limits.test_wall_s:g} s"]
             if culprit is None or culprit in ("import", "setup"):
                 last = result.stderr.strip().splitlines()[-1:] or [""]
@@ -266,26 +230,45 @@ class Sandbox:
         result.error = "the test process crashed too often; the remaining tests were not run"
         return result
 
+    def _argv(self, job: dict[str, Any], folder: Folder, job_path: Path) -> list[str]:
+        """The command line: the interpreter inside bwrap, or alone (the fallback)."""
+        argv = launch.argv(self.python, folder, job_path, isolated=job["isolated"])
+        wall = self.found.wall
+        if wall is None:
+            Path(job["workdir"]).mkdir()
+            return argv
+        readable = [*bwrap.interpreter_paths(self.python), *job["extra_path"], job["tools"]]
+        return bwrap.command(
+            wall,
+            argv,
+            readable=readable,
+            projects=job["sys_path"],
+            work=str(folder.work),
+            workdir=job["workdir"],
+            disk_mb=self.limits.disk_mb,
+            cwd=job["tools"],
+        )
+
     async def _once(
         self, job: dict[str, Any], folder: Folder, budget: float, result: RunResult
     ) -> tuple[list[dict[str, Any]], int, bool, str | None]:
         """One child process: (its events, exit status, past the run's budget, the test
-        killed for outliving its own)."""
-        work = Path(job["workdir"])
-        work.mkdir()
+        killed for outliving its own budget or filling the disk)."""
         job_path = folder.tools / "job.json"
         job_path.write_text(json.dumps(job), encoding="utf-8")
+        argv = self._argv(job, folder, job_path)
         nonce = secrets.token_hex(16)
         process = await asyncio.create_subprocess_exec(
-            self.python, "-s", "-B", "-c", BOOT, str(folder.tools), str(job_path),
-            cwd=folder.tools, env=child_env(work), stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            start_new_session=True, limit=OUT_CAP,
+            *argv, cwd=folder.tools, env=child_env(Path(job["workdir"])),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE, start_new_session=True, limit=OUT_CAP,
         )  # fmt: skip
         # past the CPU limit too: a loop in C (no SIGALRM handler runs) meets that one first
         # and is reported as such; what this catches waits, or defused its own alarm
         limit = max(self.limits.test_wall_s, self.limits.test_cpu_s + 1) + GRACE_S
         watch = Watch(nonce, limit, OUT_CAP)
+        if self.found.wall is None:
+            watch.disk = DiskWatch(Path(job["workdir"]), self.limits.disk_mb)
         err = bytearray()
         readers = {
             asyncio.ensure_future(watch.read(process.stdout)),
@@ -307,4 +290,19 @@ class Sandbox:
                 reader.cancel()
             raise
         result.stderr = err.decode("utf-8", "replace")
+        result.disk_full = watch.disk is not None and watch.disk.over
         return watch.events, status, timed_out, overdue
+
+    def _report_wall(self, result: RunResult) -> None:
+        """bwrap is a layer like the others: first among those applied, or missing."""
+        if self.found.wall is not None and result.layers[:1] != ("bwrap",):
+            result.layers = ("bwrap", *result.layers)
+        elif self.found.wall is None and "bwrap" not in result.missing:
+            result.missing = ("bwrap", *result.missing)
+
+
+def check(python: str = sys.executable) -> dict[str, Any]:
+    """What `doctor` reports about test generation with `python` (see `checkup.check`)."""
+    from linewright.features.testgen.checkup import check as run_check
+
+    return run_check(python)

@@ -41,7 +41,8 @@ class Target:
     text: str
     """The whole module as the editor holds it."""
     source: str
-    """The definition with its decorators, dedented."""
+    """The definition with its decorators, dedented, with "\\n" line breaks (like every
+    piece of code here but `text`)."""
     signature: str
     docstring: str | None
     imports: tuple[str, ...]
@@ -107,7 +108,7 @@ def find_target(
         root=root,
         text=text,
         source=source,
-        signature=function.header,
+        signature=_lf(function.header),
         docstring=ast.get_docstring(parsed),
         imports=_imports(tree, spec),
         helpers=_helpers(tree, spec, parsed, owner, text),
@@ -167,9 +168,26 @@ def _with_decorators(node: Node) -> Node:
 
 
 def _dedented(node: Node, text: str) -> str:
-    """The node's text as a top-level block (its first line lacks the indentation)."""
-    raw = (node.text or b"").decode("utf-8", "replace")
-    return textwrap.dedent(" " * node.start_point[1] + raw) + "\n"
+    """The node's text as a top-level block with "\\n" line breaks.
+
+    Its first line lacks the indentation, so it gets the file's own (spaces or tabs: a
+    tab-indented body under a space-padded first line has no common margin). "\\r" goes
+    first: `dedent` reads a blank "\\r" line as an unindented one.
+    """
+    raw = _lf((node.text or b"").decode("utf-8", "replace"))
+    return textwrap.dedent(_indent_before(node, text) + raw) + "\n"
+
+
+def _lf(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _indent_before(node: Node, text: str) -> str:
+    """The whitespace left of `node` on its line in `text` (spaces if that is not blank)."""
+    row, column = node.start_point  # tree-sitter rows end at \n; columns count bytes
+    lines = text.split("\n", row + 1)
+    lead = lines[row][:column] if row < len(lines) else ""
+    return lead if len(lead) == column and not lead.strip(" \t") else " " * column
 
 
 def _kind(function: ast.FunctionDef | ast.AsyncFunctionDef, owner: Definition | None) -> str:
@@ -199,7 +217,7 @@ def _imports(tree: Tree, spec: LanguageSpec) -> tuple[str, ...]:
     found = []
     for start, end in import_ranges(tree, spec, max_depth=1):
         if start == 0 or source[start - 1 : start] == b"\n":  # top level only
-            found.append(source[start:end].decode("utf-8", "replace"))
+            found.append(_lf(source[start:end].decode("utf-8", "replace")))
     return tuple(found)
 
 
@@ -250,9 +268,10 @@ def _directly_in(node: Node, scope: Node) -> bool:
 
 
 def _class_context(owner: Definition, text: str) -> str:
-    """`class X(Base):` plus its `__init__`, if it has one."""
+    """`class X(Base):` plus its `__init__`, if it has one, indented with four spaces as
+    the prompt shows methods (the header alone does not parse: it has no body)."""
     body = owner.node.child_by_field_name("body")
-    parts = [owner.header]
+    parts = [_lf(owner.header)]
     for child in body.named_children if body else ():
         function = (
             child.child_by_field_name("definition")

@@ -6,6 +6,12 @@ io_uring, no mounts or namespace changes, no socket but AF_UNIX; on x86_64 no x3
 call (numbers from 0x40000000, aliases of the same calls) and, everywhere, no other ABI.
 This holds for root too, where RLIMIT_NPROC does not.
 
+No reaching a socket of another process: `connect`, `sendmsg`, `sendmmsg` and `sendto`
+with an address answer EACCES (not a trap: glibc's user lookups try nscd's socket and fall
+back to files). Only socket pairs made inside (asyncio's self-pipe) carry data. A Unix
+socket file in a folder the child may read (the project's) is otherwise reachable: a
+read-only mount does not stop `connect`.
+
 A refused call traps (SIGSYS): the runner's handler (`guard.Guard`) records it for the
 running test, so a test that swallows the error is still dropped; a test that ignores or
 blocks SIGSYS is killed by it, and the parent reports that death the same way.
@@ -44,6 +50,10 @@ ARCHES: dict[str, dict[str, int]] = {
         "setns": 308,
         "process_vm_readv": 310,
         "process_vm_writev": 311,
+        "connect": 42,
+        "sendto": 44,
+        "sendmsg": 46,
+        "sendmmsg": 307,
     },
     "aarch64": {
         "arch": 0xC00000B7,
@@ -61,6 +71,10 @@ ARCHES: dict[str, dict[str, int]] = {
         "setns": 268,
         "process_vm_readv": 270,
         "process_vm_writev": 271,
+        "connect": 203,
+        "sendto": 206,
+        "sendmsg": 211,
+        "sendmmsg": 269,
     },
 }
 UNIFIED = {  # the same numbers on every architecture
@@ -89,6 +103,8 @@ DENIED = (
     "setns",
     *UNIFIED,
 )
+REFUSED = ("connect", "sendmsg", "sendmmsg")
+"""Answered EACCES (see the module docstring)."""
 LD_W_ABS, JEQ_K, JGE_K, JSET_K, RET_K = 0x20, 0x15, 0x35, 0x45, 0x06
 RET_ALLOW, RET_TRAP = 0x7FFF0000, 0x00030000
 X32_SYSCALL_BIT = 0x40000000
@@ -127,6 +143,9 @@ def seccomp_program(machine: str) -> bytes | None:
         if name in numbers:
             code += [(JEQ_K, 0, 1, numbers[name]), (RET_K, 0, 0, RET_TRAP)]
     code += [(JEQ_K, 0, 1, numbers["clone3"]), (RET_K, 0, 0, _errno(errno.ENOSYS))]
+    for name in REFUSED:
+        code += [(JEQ_K, 0, 1, numbers[name]), (RET_K, 0, 0, _errno(errno.EACCES))]
+    code += _refuse_unless_zero(numbers["sendto"], 4, _errno(errno.EACCES))
     code += _check_arg(numbers["clone"], JSET_K, CLONE_THREAD)
     for name in ("socket", "socketpair"):
         code += _check_arg(numbers[name], JEQ_K, AF_UNIX)
@@ -142,6 +161,20 @@ def _check_arg(number: int, test: int, value: int) -> list[tuple[int, int, int, 
         (test, 0, 1, value),
         (RET_K, 0, 0, RET_ALLOW),
         (RET_K, 0, 0, RET_TRAP),
+    ]
+
+
+def _refuse_unless_zero(number: int, index: int, action: int) -> list[tuple[int, int, int, int]]:
+    """For syscall `number`: allow when args[index] is 0 (both halves), else `action`."""
+    low = 16 + 8 * index
+    return [
+        (JEQ_K, 0, 6, number),
+        (LD_W_ABS, 0, 0, low),
+        (JEQ_K, 0, 3, 0),
+        (LD_W_ABS, 0, 0, low + 4),
+        (JEQ_K, 0, 1, 0),
+        (RET_K, 0, 0, RET_ALLOW),
+        (RET_K, 0, 0, action),
     ]
 
 

@@ -22,6 +22,7 @@ import ctypes
 import os
 import resource
 import signal
+import socket
 import stat
 import sys
 from typing import Any, NoReturn
@@ -58,27 +59,70 @@ def _libc() -> Any:
 def enter(job: dict[str, Any], reads: Reads) -> tuple[list[str], list[str]]:
     """Apply every kernel layer `job` asks for; returns (applied, not applied)."""
     wanted = set(job.get("layers", LAYERS)) & set(LAYERS)
-    if os.getuid() != 0:
+    if os.getuid() != 0 and not job.get("bwrap"):
         wanted.discard("nobody")  # only root changes user
     if not sys.platform.startswith("linux"):  # reported missing, never tried
         limits = _limits(job["limits"], nproc=os.getuid() != 0) if "rlimits" in wanted else []
         return limits, sorted(wanted - {"rlimits"})
     applied: list[str] = []
-    namespaces = _namespaces(wanted) if wanted & {"netns", "pidns"} else []
-    applied += namespaces
+    if job.get("bwrap"):
+        applied += _walled(wanted)  # bwrap made them: check they are there
+    else:
+        _die_with_parent()
+        applied += _namespaces(wanted) if wanted & {"netns", "pidns"} else []
     if "procfs" in applied:
         reads.below.append(os.path.realpath("/proc/self"))
-    dropped = "nobody" in wanted and _drop_root(job["workdir"], job["readable"])
-    if dropped:
+    dropped = "nobody" in applied or (
+        "nobody" in wanted and _drop_root(job["workdir"], job["readable"])
+    )
+    if dropped and "nobody" not in applied:
         applied.append("nobody")
     if "rlimits" in wanted:
-        applied += _limits(job["limits"], nproc=dropped or os.getuid() != 0)
+        # bwrap's `nobody` is the host's uid: root's processes are never counted
+        counted = not (job.get("bwrap") and job.get("host_uid") == 0)
+        applied += _limits(job["limits"], nproc=(dropped or os.getuid() != 0) and counted)
     if "landlock" in wanted:
         applied += landlock.landlock(job["workdir"], reads if "landlock-reads" in wanted else None)
     if "seccomp" in wanted:
         applied += filters.seccomp()
     missing = sorted(wanted - {name.split(":")[0] for name in applied})
     return applied, missing
+
+
+def too_weak(lacking: list[str]) -> str:
+    """The fatal error of a child that must not run generated code with these layers gone."""
+    return (
+        "test generation needs a sandbox: bubblewrap (bwrap) is not installed or does not "
+        f"work here, and this kernel lacks {', '.join(lacking)}; install bubblewrap, or set "
+        "linewright.testgen.allowUnsandboxed to run tests with the layers that do hold"
+    )
+
+
+def _die_with_parent() -> None:
+    """Without bwrap: killed with the language server (a `kill -9` of it leaves nothing)."""
+    _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _walled(wanted: set[str]) -> list[str]:
+    """The layers bwrap made, each checked from inside: only loopback, the PID namespace's
+    own /proc (we are not its first process: bwrap is), and the user `nobody`."""
+    found = []
+    try:
+        names = [name for _, name in socket.if_nameindex()]
+    except OSError:
+        names = ["?"]
+    if "netns" in wanted and names == ["lo"]:
+        found.append("netns")
+    try:
+        with open("/proc/1/comm", encoding="ascii", errors="replace") as file:
+            first = file.read().strip()
+    except OSError:
+        first = ""
+    if wanted & {"pidns", "procfs"} and first == "bwrap" and os.getpid() < 16:
+        found += sorted(wanted & {"pidns", "procfs"})
+    if "nobody" in wanted and os.getuid() == NOBODY and os.getgid() == NOBODY:
+        found.append("nobody")
+    return found
 
 
 def _namespaces(wanted: set[str]) -> list[str]:

@@ -37,6 +37,7 @@ def main(job_path: str) -> None:
     with open(job_path, encoding="utf-8") as file:
         job = json.load(file)
     events = guard.Events(_nonce())
+    os.environ.pop("PWD", None)  # bwrap sets it; the environment stays what the parent gave
     job["readable"] = [
         *job["readable"],
         sys.executable,
@@ -46,21 +47,23 @@ def main(job_path: str) -> None:
     # nothing relative: what a test writes in the work folder must not shadow an import
     sys.path[:] = [p for p in sys.path if p and os.path.isabs(p)]
     sys.path[:0] = job["sys_path"]
-    sys.path.extend(job["extra_path"])
+    # a project's virtualenv started without `site` (no .pth file runs): its packages
+    # are found by path only, once contained
+    sys.path.extend([*job.get("site_paths", ()), *job["extra_path"]])
     reads = reads_of(job)
     applied, missing = kernel.enter(job, reads)
     os.chdir(job["workdir"])
     events.emit({"event": "layers", "applied": applied, "missing": missing})
+    lacking = [name for name in job.get("required", ()) if name in missing]
+    if lacking:
+        _fatal(events, kernel.too_weak(lacking))
     try:
         import coverage
 
         if job["mode"] == "pytest":
             import pytest  # noqa: F401  (imported before the guard is armed)
     except ImportError as exc:
-        events.emit(
-            {"event": "error", "message": f"{exc.name} is not installed for {sys.executable}"}
-        )
-        _finish(events)
+        _fatal(events, f"{exc.name} is not installed for {sys.executable}")
     cov = coverage.Coverage(
         data_file=None, branch=True, include=[job["measure"]], config_file=False
     )
@@ -89,6 +92,12 @@ def _nonce() -> str:
     os.dup2(devnull, 0)
     os.close(devnull)
     return data.decode("ascii", "replace").strip()
+
+
+def _fatal(events: guard.Events, message: str) -> None:
+    """Report why nothing can run here (the parent shows it as is, and does not restart)."""
+    events.emit({"event": "error", "message": message, "fatal": True})
+    _finish(events)
 
 
 def _finish(events: guard.Events) -> None:

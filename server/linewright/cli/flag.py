@@ -15,12 +15,13 @@ import functools
 import json
 import pathlib
 import sys
-from typing import Any
 
 from linewright import config
-from linewright.core import paths
+from linewright.app import App
+from linewright.cli.common import BAD_INPUT, FOUND, OK, Loaded, print_problems, progress_line, say
 from linewright.core.documents import Document
 from linewright.core.errors import BackendError, LinewrightError
+from linewright.core.syntax.languages import language_for
 from linewright.features.anomalies import AnomalyFeature, Snapshot
 from linewright.features.anomalies.sarif import (
     FileReport,
@@ -29,9 +30,7 @@ from linewright.features.anomalies.sarif import (
     text_report,
 )
 from linewright.features.anomalies.select import split_lines
-from linewright.features.anomalies.store import IgnoreList, LineCache
 from linewright.features.anomalies.walk import iter_files
-from linewright.runtime import Runtime
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
@@ -100,41 +99,42 @@ async def _scan_all(
     return reports, problems
 
 
-async def flag(args: argparse.Namespace, loaded: tuple[Any, Any, Any]) -> int:
+async def run(args: argparse.Namespace, loaded: Loaded) -> int:
     """Scan the given paths and print the report; see the module docstring for exit codes."""
-    from linewright.cli import progress_line
-
-    settings, problems, _ = loaded
-    for problem in problems:
-        print(f"linewright: invalid setting, using the default: {problem}", file=sys.stderr)
+    print_problems(loaded.problems)
     try:
-        settings = _settings(settings, args.min_score)
+        settings = _settings(loaded.settings, args.min_score)
     except LinewrightError as exc:
-        print(f"linewright: {exc}", file=sys.stderr)
-        return 2
+        say(str(exc))
+        return BAD_INPUT
     missing = [p for p in args.paths if not p.exists()]
-    files = list(iter_files(p for p in args.paths if p.exists()))
+    found = list(iter_files(p for p in args.paths if p.exists()))
+    files = [p for p in found if _supported(p)]
+    skipped = [p for p in args.paths if p.is_file() and not _supported(p)]
     root = pathlib.Path.cwd()
-    runtime = Runtime(settings, progress=progress_line)
-    cache = LineCache(paths.cache_dir() / "flag")
-    feature = AnomalyFeature(
-        runtime.backend, lambda: settings.flag, cache, IgnoreList(paths.state_dir(), root)
-    )
+    app = App(settings, progress=progress_line, workspace_root=root)
     try:
-        reports, failures = await _scan_all(feature, files)
+        reports, failures = await _scan_all(app.anomalies, files)
     except BackendError as exc:  # before any line: the backend never answered
-        reports, failures = [], [f"backend failed: {exc} ({exc.url})"]
+        reports, failures = [], [f"backend failed: {exc} ({exc.url}); check `linewright doctor`"]
     finally:
-        await runtime.aclose()
-        cache.close()
+        await app.aclose()
     failures = [f"no such file or directory: {p}" for p in missing] + failures
+    failures += [f"{p}: not a language Linewright knows; nothing to flag" for p in skipped]
+    if not files and not failures:
+        failures.append("no file of a language Linewright knows in the given paths")
     _print(args.format, reports, root)
     for failure in failures:
-        print(f"linewright: {failure}", file=sys.stderr)
+        say(failure)
     if failures:
-        return 2
+        return BAD_INPUT
     flagged = any(report.flags for report in reports)
-    return 1 if args.fail_on_flag and flagged else 0
+    return FOUND if args.fail_on_flag and flagged else OK
+
+
+def _supported(path: pathlib.Path) -> bool:
+    """A file of a language the line flags know (by extension)."""
+    return language_for("", path.name) is not None
 
 
 def _print(fmt: str, reports: list[FileReport], root: pathlib.Path) -> None:

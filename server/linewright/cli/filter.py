@@ -6,14 +6,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
+from linewright.cli.common import Loaded
 from linewright.features.filtering import report, store
 
 
-async def filter_status(args: argparse.Namespace, loaded: tuple[Any, Any, Any]) -> int:
+async def run(args: argparse.Namespace, loaded: Loaded) -> int:
     """Print the filter's status (after resetting it with `--reset`)."""
-    settings = loaded[0]
+    settings = loaded.settings
     folder = store.default_folder()
     if args.reset:
         try:

@@ -9,33 +9,36 @@ from __future__ import annotations
 import argparse
 import json
 import sqlite3
-import sys
-from typing import Any
 
+from linewright.cli.common import BAD_INPUT, FOUND, OK, Loaded, say
 from linewright.config import FilterSettings
 from linewright.core import telemetry
 from linewright.features.filtering import report
 from linewright.features.filtering import store as filter_store
 
 
-async def stats(args: argparse.Namespace, loaded: tuple[Any, Any, Any]) -> int:
+async def run(args: argparse.Namespace, loaded: Loaded) -> int:
     """Print the summary; with `--export FILE` also write every event as one JSON line."""
-    return run(args, loaded[0].filter)
+    return report_stats(args, loaded.settings.filter)
 
 
-def run(args: argparse.Namespace, filter_settings: FilterSettings | None = None) -> int:
+def report_stats(args: argparse.Namespace, filter_settings: FilterSettings | None = None) -> int:
     """`stats` itself: plain file work, no event loop needed."""
     path = telemetry.default_path()
     try:
         events = telemetry.load_events(path)
     except sqlite3.Error as exc:
-        print(f"linewright: cannot read {path}: {exc}", file=sys.stderr)
-        return 1
+        say(f"cannot read {path}: {exc}")
+        return FOUND
     if args.export:
-        with open(args.export, "w", encoding="utf-8") as out:
-            for event in events:
-                out.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
-        print(f"linewright: wrote {len(events)} events to {args.export}", file=sys.stderr)
+        try:
+            with open(args.export, "w", encoding="utf-8") as out:
+                for event in events:
+                    out.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
+        except OSError as exc:
+            say(f"cannot write {args.export}: {exc.strerror or exc}; give a writable file path")
+            return BAD_INPUT
+        say(f"wrote {len(events)} events to {args.export}")
     summary = telemetry.summarize(events)
     status = report.read_status(filter_store.default_folder(), filter_settings or FilterSettings())
     if args.json:
@@ -47,4 +50,4 @@ def run(args: argparse.Namespace, filter_settings: FilterSettings | None = None)
         print(telemetry.format_summary(summary))
     if not args.json:
         print(report.format_status(status))
-    return 0
+    return OK

@@ -12,21 +12,23 @@ import argparse
 import json
 import pathlib
 import sys
-from typing import Any
 
-from linewright.commands import read_document
+from linewright.app import App
+from linewright.cli.common import (
+    BAD_INPUT,
+    FOUND,
+    OK,
+    Loaded,
+    check_line,
+    parse_file_line,
+    print_problems,
+    progress_line,
+    read_document,
+    say,
+)
 from linewright.core.errors import BackendError, LinewrightError
 from linewright.core.positions import Position, utf16_len
-from linewright.features.testgen import TestgenFeature, TestgenResult
-from linewright.runtime import Runtime
-
-
-def parse_file_line(location: str) -> tuple[pathlib.Path, int]:
-    """`FILE:LINE` (1-based) -> (path, line)."""
-    file, _, line = location.rpartition(":")
-    if not file or not line.isdigit() or int(line) < 1:
-        raise LinewrightError(f"expected FILE:LINE with a 1-based line, got {location!r}")
-    return pathlib.Path(file), int(line)
+from linewright.features.testgen import TestgenResult
 
 
 def write(result: TestgenResult) -> pathlib.Path | None:
@@ -40,44 +42,43 @@ def write(result: TestgenResult) -> pathlib.Path | None:
     return result.edit.path
 
 
-async def testgen(args: argparse.Namespace, loaded: tuple[Any, Any, Any]) -> int:
+async def run(args: argparse.Namespace, loaded: Loaded) -> int:
     """`linewright testgen FILE:LINE`: see the module docstring."""
-    from linewright.cli import progress_line
-
-    settings, problems, _ = loaded
-    for problem in problems:
-        print(f"linewright: invalid setting, using the default: {problem}", file=sys.stderr)
-    runtime = Runtime(settings, progress=progress_line)
-    feature = TestgenFeature(runtime.backend, lambda: runtime.settings.testgen)
+    print_problems(loaded.problems)
+    app = App(loaded.settings, progress=progress_line)
     try:
         path, line = parse_file_line(args.location)
         doc = read_document(path)
+        check_line(doc, path, line)
         text = doc.line_text(line - 1)
         column = utf16_len(text) - utf16_len(text.lstrip())  # the line's first word
-        target = feature.target_at(doc, Position(line - 1, column), None)
-        result = await feature.generate(
+        target = app.testgen.target_at(doc, Position(line - 1, column), None)
+        result = await app.testgen.generate(
             target,
             lambda message, _percent: progress_line(message),
             use_model=False if args.no_model else None,
         )
     except BackendError as exc:  # pragma: no cover - the feature turns these into notes
-        print(f"linewright: backend failed: {exc}", file=sys.stderr)
-        return 1
+        say(f"backend failed: {exc}; check `linewright doctor`")
+        return FOUND
     except LinewrightError as exc:
-        print(f"linewright: {exc}", file=sys.stderr)
-        return 2
+        say(str(exc))
+        return BAD_INPUT
     finally:
-        await runtime.aclose()
+        await app.aclose()
     try:
         written = write(result) if args.write else None
     except FileExistsError:
         where = result.edit.path if result.edit else "the test file"
-        print(f"linewright: {where} appeared while the tests ran; not overwritten", file=sys.stderr)
-        return 2
+        say(f"{where} appeared while the tests ran; not overwritten")
+        return BAD_INPUT
+    except OSError as exc:
+        say(f"cannot write the test file: {exc.strerror or exc}")
+        return BAD_INPUT
     if args.json:
         print(json.dumps({**result.to_json(), "written": str(written) if written else None}))
     else:
         print(result.summary(), file=sys.stderr)
         if result.edit is not None and not written:
             print(result.edit.text, end="")
-    return 0 if result.verdict.kept else 1
+    return OK if result.verdict.kept else FOUND
