@@ -28,6 +28,7 @@
 
 (require 'cl-lib)
 (require 'eglot)
+(require 'json)
 (require 'jsonrpc)
 
 (defgroup linewright nil
@@ -44,7 +45,39 @@
 For example (:completion (:debounceMs 150) :backend (:kind \"ollama\"))."
   :type 'sexp)
 
-(defcustom linewright-modes
+(defconst linewright--directory
+  (file-name-directory (or load-file-name (locate-library "linewright") ""))
+  "Where this file is: the contract is found from here.")
+
+(defun linewright--read-protocol ()
+  "The server contract, `editors/protocol.json' beside this folder (or in it).
+`python -m linewright.contract' generates it from the server's own declaration."
+  (let ((file (cl-find-if #'file-readable-p
+                          (list (expand-file-name "../protocol.json" linewright--directory)
+                                (expand-file-name "protocol.json" linewright--directory)))))
+    (unless file
+      (error "Linewright: protocol.json not found near %s; keep the whole editors/ folder"
+             linewright--directory))
+    (let ((json-object-type 'alist) (json-key-type 'string) (json-array-type 'list))
+      (json-read-file file))))
+
+(defconst linewright--protocol (linewright--read-protocol)
+  "The decoded contract: commands, notifications, languages.")
+
+(defun linewright--contract-id (section name)
+  "NAME when the contract's SECTION (\"commands\" or \"notifications\") has it."
+  (if (assoc name (cdr (assoc section linewright--protocol)))
+      name
+    (error "Linewright: %s is not in the server contract (%s)" name section)))
+
+(defun linewright--method (name)
+  "The jsonrpc method keyword of the contract's notification NAME."
+  (intern (concat ":" (linewright--contract-id "notifications" name))))
+
+(defconst linewright--languages (cdr (assoc "languages" linewright--protocol))
+  "Every language id the server manages.")
+
+(defconst linewright--mode-languages
   '((python-mode :language-id "python") (python-ts-mode :language-id "python")
     (c-mode :language-id "c") (c-ts-mode :language-id "c")
     (c++-mode :language-id "cpp") (c++-ts-mode :language-id "cpp")
@@ -56,10 +89,17 @@ For example (:completion (:debounceMs 150) :backend (:kind \"ollama\"))."
     (tsx-ts-mode :language-id "typescriptreact")
     (rust-mode :language-id "rust") (rust-ts-mode :language-id "rust")
     (verilog-mode :language-id "verilog"))
-  "Major modes (with their LSP language ids) whose buffers Linewright manages."
+  "Major modes and the LSP language id each sends.")
+
+(defcustom linewright-modes
+  (cl-remove-if-not (lambda (entry) (member (nth 2 entry) linewright--languages))
+                    linewright--mode-languages)
+  "Major modes (with their LSP language ids) whose buffers Linewright manages.
+By default, those whose language the server manages (the contract's list)."
   :type 'sexp)
 
-(defconst linewright--accept-command "linewright.didAccept")
+(defconst linewright--accept-command
+  (linewright--contract-id "commands" "linewright.didAccept"))
 
 (defclass linewright-server (eglot-lsp-server) ()
   :documentation "The Linewright language server.")
@@ -115,7 +155,8 @@ The server then keeps automatic suggestions for the overlay and answers
   "Tell SERVER suggestion ID is on screen (once)."
   (when (and id (not (member id linewright--shown)))
     (push id linewright--shown)
-    (jsonrpc-notify server :linewright/didShowCompletion (list :id id))))
+    (jsonrpc-notify server (linewright--method "linewright/didShowCompletion")
+                    (list :id id))))
 
 (defun linewright--run-command (server command)
   "Run the LSP COMMAND on SERVER without blocking; remember accepted ids."
@@ -189,33 +230,60 @@ look it up in TABLE."
 
 ;;;; Commands
 
-(defun linewright--command (name &rest arguments)
-  "Run server command NAME with ARGUMENTS and return its result."
-  (jsonrpc-request (or (linewright--server)
-                       (user-error "Linewright is not running here"))
-                   :workspace/executeCommand
-                   (list :command name :arguments (vconcat arguments))))
+(defun linewright--command (name arguments on-result &optional timeout)
+  "Run server command NAME with ARGUMENTS; call ON-RESULT with its answer.
+Asynchronous: Emacs keeps working meanwhile (TIMEOUT seconds at most).
+A RequestFailed answer (-32803) was shown by the server itself."
+  (jsonrpc-async-request
+   (or (linewright--server) (user-error "Linewright is not running here"))
+   :workspace/executeCommand
+   (list :command (linewright--contract-id "commands" name) :arguments (vconcat arguments))
+   :timeout (or timeout 600)
+   :success-fn on-result
+   :error-fn (lambda (error)
+               (unless (eql (plist-get error :code) -32803)
+                 (message "Linewright: %s failed: %s" name (plist-get error :message))))
+   :timeout-fn (lambda () (message "Linewright: %s timed out" name))))
 
 (defun linewright-stats ()
   "Show suggestion acceptance rates from the local telemetry."
   (interactive)
-  (let ((result (linewright--command "linewright.telemetryStats")))
-    (with-help-window "*linewright stats*"
-      (princ (plist-get result :text)))))
+  (linewright--command "linewright.telemetryStats" nil
+                       (lambda (result)
+                         (with-help-window "*linewright stats*"
+                           (princ (plist-get result :text))))))
+
+(defvar linewright-generate-tests-hook nil
+  "Run with the command's answer (a plist) after Generate tests finished.")
+
+(defun linewright--tests-done (result)
+  "Show the test file of RESULT (Generate tests' answer) in another window."
+  (let ((file (plist-get result :file)))
+    (when (and (stringp file) (plist-get result :applied))
+      (make-directory (file-name-directory file) t)
+      (display-buffer (find-file-noselect file))))
+  (run-hook-with-args 'linewright-generate-tests-hook result))
 
 (defun linewright-generate-tests ()
-  "Ask the server to generate tests for the code at point."
+  "Generate tests for the code at point, in the background.
+Progress shows in the mode line (eglot shows the server's $/progress);
+the new test file opens in another window."
   (interactive)
   (let ((params (eglot--TextDocumentPositionParams)))
     (linewright--command "linewright.generateTests"
-                         (plist-get (plist-get params :textDocument) :uri)
-                         (plist-get params :position))))
+                         (list (plist-get (plist-get params :textDocument) :uri)
+                               (plist-get params :position))
+                         #'linewright--tests-done)
+    (message "Linewright: generating tests in the background...")))
 
 (defun linewright-flag-file ()
   "Ask the server to flag anomalous lines in this file."
   (interactive)
   (linewright--command "linewright.flagFile"
-                       (eglot--path-to-uri buffer-file-name)))
+                       (list (eglot--path-to-uri buffer-file-name))
+                       (lambda (result)
+                         (message "Linewright: %s of %s lines flagged"
+                                  (plist-get result :flagged) (plist-get result :judged)))))
 
 (linewright-register)
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from linewright.config import Settings
 from linewright.core import paths
-from linewright.core.documents import DocumentStore
+from linewright.core.documents import Document, DocumentStore
 from linewright.core.errors import BackendError
 from linewright.core.llm.client import HttpClient
 from linewright.core.llm.factory import create_backend, timeouts
@@ -31,6 +31,7 @@ from linewright.features.anomalies.store import IgnoreList, LineCache
 from linewright.features.completion import CompletionContext, CompletionFeature, Suggestion
 from linewright.features.completion.neighbors import NeighborRing
 from linewright.features.completion.schedule import CompletionScheduler
+from linewright.features.exclusion import ContextExclusion, parse_patterns
 from linewright.features.filtering import SuggestionFilter, store
 from linewright.features.telemetry import SuggestionTelemetry
 from linewright.features.testgen import TestgenFeature
@@ -53,7 +54,7 @@ class App:
         workspace_root: pathlib.Path | None = None,
     ) -> None:
         self.settings = settings or Settings()
-        self.workspace_root = workspace_root
+        self._workspace_root = workspace_root
         self._progress = progress
         self._http: HttpClient | None = None
         self._backend: Backend | None = None
@@ -62,7 +63,7 @@ class App:
         self.on_warning: Callable[[str], None] = lambda message: log.warning("%s", message)
         """Shows a (rate-limited) warning to the user; a front door replaces it."""
         self.documents = DocumentStore()
-        self.neighbors = NeighborRing()
+        self.neighbors = NeighborRing(exclusion=self._exclusion())
         """Chunks of other open/edited files offered to the model as extra context."""
         self.suggestion_filter = SuggestionFilter(
             lambda: self.settings.filter, store.default_folder()
@@ -79,7 +80,11 @@ class App:
         self.telemetry.add_listener(self.suggestion_filter.observe_event)
         self._sweeper: asyncio.Task[Any] | None = None
         self.completions = CompletionScheduler(
-            lambda: self.completion, self.version_of, self._offered, self._backend_failed
+            lambda: self.completion,
+            self.version_of,
+            self._offered,
+            self._backend_failed,
+            excluded=self.excluded,
         )
         self.testgen = TestgenFeature(self.backend, lambda: self.settings.testgen)
         self._anomalies: AnomalyFeature | None = None
@@ -89,7 +94,7 @@ class App:
             lambda: self.anomalies,
             lambda: self.ignores,
             lambda: self.settings.flag,
-            self.documents.get,
+            self._document_to_scan,
             self.run_task,
         )
 
@@ -126,9 +131,37 @@ class App:
         else:
             log.warning("%s", message)
 
+    def _threadsafe_warn(self, loop: asyncio.AbstractEventLoop, key: str, message: str) -> None:
+        loop.call_soon_threadsafe(self.warn, key, message)
+
     def _backend_failed(self, exc: BackendError) -> None:
         # one key for every feature: one backend failure, one message
         self.warn("backend", f"Linewright: {self.backend_label()} failed ({exc.url}): {exc}")
+
+    # -- what may leave the machine --------------------------------------------------------
+
+    @property
+    def workspace_root(self) -> pathlib.Path | None:
+        """The workspace (first folder); setting it re-reads what is excluded from prompts."""
+        return self._workspace_root
+
+    @workspace_root.setter
+    def workspace_root(self, root: pathlib.Path | None) -> None:
+        self._workspace_root = root
+        self.neighbors.exclusion = self._exclusion()
+
+    def _exclusion(self) -> ContextExclusion:
+        patterns = parse_patterns(self.settings.context.exclude)
+        return ContextExclusion(self._workspace_root, patterns)
+
+    def excluded(self, uri: str) -> bool:
+        """No text of `uri` may reach a model (secrets, git-ignored, `context.exclude`):
+        no completion, no line flags, no context chunk."""
+        return self.neighbors.excludes(uri)
+
+    def _document_to_scan(self, uri: str) -> Document | None:
+        """The open document, unless it is excluded from what reaches the model."""
+        return None if self.excluded(uri) else self.documents.get(uri)
 
     # -- features built on demand ----------------------------------------------------------
 
@@ -143,7 +176,12 @@ class App:
     def anomalies(self) -> AnomalyFeature:
         """Line flags; they wait while completion requests are in flight (those go first)."""
         if self._anomalies is None:
-            self._line_cache = LineCache(paths.cache_dir() / "flag")
+            loop = asyncio.get_running_loop()
+            self._line_cache = LineCache(
+                paths.cache_dir() / "flag",
+                # called from worker threads: the warning goes through the loop
+                on_damage=lambda m: self._threadsafe_warn(loop, "flag-cache", m),
+            )
             self._anomalies = AnomalyFeature(
                 self.backend,
                 lambda: self.settings.flag,
@@ -193,6 +231,8 @@ class App:
     async def reconfigure(self, settings: Settings) -> None:
         """Apply new settings; a changed backend or embedded section replaces the backend."""
         old, self.settings = self.settings, settings
+        if old.context != settings.context:
+            self.neighbors.exclusion = self._exclusion()
         if (old.backend, old.embedded) != (settings.backend, settings.embedded):
             log.info("backend settings changed; restarting the backend")
             await self._close_backend()

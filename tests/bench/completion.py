@@ -3,7 +3,8 @@
 Usage: python tests/bench/completion.py [--samples N] [--skip-model] [--skip-rss]
 Prints one JSON object; times in milliseconds.
 
-- `overhead`: `lsp.completion.suggest` (through `App.completions`) (document lookup, context, typing-along check, gate,
+- `overhead`: `lsp.completion.suggest` through `App.completions` (document lookup, context,
+  typing-along check, gate,
   prompt, cache, post-processing, staleness checks) plus `convert`, on generated Python
   files of 100, 2,000 and 20,000 lines, against an instant scripted backend (none of it is
   the backend's time); cursors on a new empty line in a body or at a statement's end.
@@ -34,6 +35,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
+from linewright.app import App
 from linewright.config import CompletionSettings, Settings
 from linewright.core.llm.types import Backend, BackendInfo, Choice, CompletionRequest, Generation
 from linewright.core.positions import Position, Range
@@ -41,7 +43,6 @@ from linewright.features.completion import CompletionFeature, Suggestion, Trigge
 from linewright.lsp import convert
 from linewright.lsp.completion import clamp, suggest
 from linewright.lsp.server import LinewrightServer
-from linewright.app import App
 
 HEAD = '"""Generated."""\n\nimport math\nimport os\nfrom dataclasses import dataclass\n\n\n'
 UNIT = """@dataclass

@@ -33,6 +33,7 @@ from typing import Any
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # `python tests/bench/flag_eval.py` as well as `-m`
 
+from linewright.app import App  # noqa: E402
 from linewright.config import Settings  # noqa: E402
 from linewright.core import paths  # noqa: E402
 from linewright.core.documents import Document  # noqa: E402
@@ -40,7 +41,6 @@ from linewright.features.anomalies import AnomalyFeature, ScanResult, Snapshot  
 from linewright.features.anomalies.regenerate import Observation  # noqa: E402
 from linewright.features.anomalies.score import features  # noqa: E402
 from linewright.features.anomalies.store import LineCache  # noqa: E402
-from linewright.app import App  # noqa: E402
 from tests.bench.flag_corpus import Sample, build  # noqa: E402
 
 

@@ -28,6 +28,7 @@ import tempfile
 import time
 from typing import Any
 
+from linewright.app import App
 from linewright.config import Settings, TestgenSettings
 from linewright.core.documents import Document
 from linewright.core.positions import Position
@@ -35,7 +36,6 @@ from linewright.features.testgen import TestgenFeature, TestgenResult, render
 from linewright.features.testgen.records import REASONS
 from linewright.features.testgen.sandbox import Limits, Sandbox, Subject
 from linewright.features.testgen.target import Target
-from linewright.app import App
 
 FALLBACK = pathlib.Path(
     "/work/shared/data/humaneval-infilling/HumanEval-RandomSpanInfillingLight.jsonl"

@@ -7,13 +7,14 @@ send what a broken client sends, and to count answers per request id.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import pathlib
 import sys
 import time
 from typing import Any
 
-SERVE = [sys.executable, "-m", "linewright", "serve"]
+SERVE = [sys.executable, "-m", "tests.support.serve"]
 """`linewright serve` with the new transport (see tests/support/serve.py)."""
 QUIET_BACKEND = {"backend": {"kind": "llamacpp", "url": "http://127.0.0.1:9"}}
 """initializationOptions for a server that never loads a model (nothing listens on :9)."""
@@ -78,10 +79,8 @@ class RawServer:
             if left <= 0:
                 raise TimeoutError(f"no answer to {msg_id!r}")
             await self.drain()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), left)
-            except TimeoutError:
-                pass
         return self.answers[msg_id][0]
 
     async def request(self, msg_id: Any, method: str, params: Any = None) -> dict[str, Any]:
@@ -98,7 +97,9 @@ class RawServer:
 
     def popups(self) -> list[str]:
         return [
-            n["params"]["message"] for n in self.notifications if n["method"] == "window/showMessage"
+            n["params"]["message"]
+            for n in self.notifications
+            if n["method"] == "window/showMessage"
         ]
 
     def rss_mb(self) -> float:

@@ -19,6 +19,8 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from linewright.core import paths
+from linewright.core.documents import Document
+from linewright.core.syntax.nodes import error_count
 from linewright.features.anomalies.store import IgnoreList
 from tests.e2e.conftest import SERVER, capabilities, tiny_options
 
@@ -170,27 +172,50 @@ async def test_flags_reach_the_client_with_progress(
     assert end.message.endswith("of 9 lines")
 
 
+def replaced(text: str, where: types.Range, new: str) -> str:
+    """`text` with the one-line range `where` replaced by `new`."""
+    lines = text.split("\n")
+    line = lines[where.start.line]
+    lines[where.start.line] = line[: where.start.character] + new + line[where.end.character :]
+    return "\n".join(lines)
+
+
+def parse_errors(text: str) -> int:
+    """ERROR and MISSING nodes in a fresh Python parse of `text`."""
+    doc = Document("file:///check.py", "python", 1, text)
+    assert doc.tree is not None
+    return error_count(doc.tree.root_node)
+
+
 async def test_code_actions_replace_and_ignore(
     lsp: LanguageClient, tmp_path: pathlib.Path, tiny_model_path: pathlib.Path
 ) -> None:
     uri = await open_session(lsp, "emacs", tmp_path, tiny_model_path)
     open_doc(lsp, uri)
     found = await eventually(lambda: lsp.diagnostics.get(uri), "flags")
-    target = found[0]
-    actions = await lsp.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            range=target.range,
-            context=types.CodeActionContext(diagnostics=[target]),
+    ignores = []
+    for flag in found:  # a replacement only where the file still parses with it (issue 13)
+        actions = await lsp.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                range=flag.range,
+                context=types.CodeActionContext(diagnostics=[flag]),
+            )
         )
-    )
-    assert actions is not None and len(actions) == 2
-    replace, ignore = actions
-    assert isinstance(replace, types.CodeAction) and isinstance(ignore, types.CodeAction)
-    assert replace.edit is not None and replace.edit.changes is not None
-    assert list(replace.edit.changes[uri]) == [
-        types.TextEdit(range=target.range, new_text=target.data["alternative"])
-    ]
+        assert actions is not None and all(isinstance(a, types.CodeAction) for a in actions)
+        actions = [a for a in actions if a.kind == types.CodeActionKind.QuickFix]
+        alternative = flag.data["alternative"]
+        assert len(actions) == (2 if alternative else 1)
+        *replaces, ignore = actions
+        ignores.append(ignore)
+        for replace in replaces:
+            assert isinstance(replace, types.CodeAction)
+            assert replace.edit is not None and replace.edit.changes is not None
+            assert list(replace.edit.changes[uri]) == [
+                types.TextEdit(range=flag.range, new_text=alternative)
+            ]
+            assert parse_errors(replaced(SOURCE, flag.range, alternative)) <= parse_errors(SOURCE)
+    target, ignore = found[0], ignores[0]
     assert ignore.command is not None
     await lsp.workspace_execute_command_async(
         types.ExecuteCommandParams(

@@ -35,6 +35,7 @@
         (list (getenv "LW_TEST_PYTHON") "-m" "linewright" "serve")
         linewright-initialization-options
         (list :embedded (list :modelPath (getenv "LW_TEST_MODEL") :threads 1)
+              :testgen (list :useModel :json-false)
               :completion (list :debounceMs 0 :maxTokens 16)
               ;; wide open: the tiny model's gibberish makes every line unusual
               :flag (list :minScore 1e-6 :maxLineTokens 8))
@@ -88,6 +89,49 @@
   (let ((server (eglot-current-server)))
     (eglot-shutdown server)
     (lw-test-wait "the server to exit" (lambda () (not (jsonrpc-running-p server)))))
+  (lw-test-finish 0))
+
+;;;; The overlay session (lw-test-run-overlay)
+
+(defun lw-test-overlay ()
+  "Type along a suggestion, then Backspace past its start."
+  (goto-char (point-min))
+  (forward-line 2)
+  (end-of-line)
+  (linewright-complete)
+  (lw-test-wait "an inline suggestion" (lambda () linewright--overlay))
+  (let ((text (linewright--item-text linewright--item)))
+    (lw-test-put :suggestion text)
+    (execute-kbd-macro (substring text 0 1))  ; typing along
+    (lw-test-put :kept-while-typing (and linewright--overlay t))
+    (lw-test-put :rest-while-typing
+                 (and linewright--overlay
+                      (substring-no-properties
+                       (overlay-get linewright--overlay 'after-string))))
+    (execute-kbd-macro (kbd "DEL DEL"))  ; back past the suggestion's start
+    (lw-test-put :overlay-after-backspace (and linewright--overlay t))
+    (lw-test-put :line-after-backspace (thing-at-point 'line t))))
+
+(defun lw-test-generate ()
+  "Generate tests: the command must return at once; the answer comes later."
+  (goto-char (point-min))
+  (forward-char 4)
+  (let ((answer nil)
+        (started (float-time)))
+    (add-hook 'linewright-generate-tests-hook (lambda (result) (setq answer result)))
+    (linewright-generate-tests)
+    (lw-test-put :command-seconds (- (float-time) started))
+    ;; keys typed meanwhile are handled, not discarded
+    (execute-kbd-macro (kbd "C-e"))
+    (lw-test-put :responsive (= (point) (line-end-position)))))
+
+(defun lw-test-run-overlay ()
+  (setq eglot-confirm-server-initiated-edits nil)
+  (lw-test-start)
+  (lw-test-overlay)
+  (lw-test-put :terminal-accept-line
+               (symbol-name (lookup-key linewright-suggestion-map [27 13])))
+  (lw-test-generate)
   (lw-test-finish 0))
 
 ;;; emacs_session.el ends here

@@ -21,8 +21,9 @@ TIMEOUT_S = 400
 
 
 def run_session(
-    emacs: str, model: pathlib.Path, source: pathlib.Path, tmp_path: pathlib.Path
-) -> dict[str, Any]:
+    emacs: str, model: pathlib.Path, source: pathlib.Path, tmp_path: pathlib.Path,
+    entry: str = "lw-test-run",
+) -> dict[str, Any]:  # fmt: skip
     result_file = tmp_path / "result.json"
     env = {
         **os.environ,
@@ -37,7 +38,7 @@ def run_session(
             emacs, "--batch",  # site files stay: Debian puts elpa-eglot on the load path there
             "-L", str(ROOT / "editors" / "emacs"),
             "-l", str(ROOT / "tests" / "editors" / "emacs_session.el"),
-            "-f", "lw-test-run",
+            "-f", entry,
         ],
         capture_output=True, text=True, timeout=TIMEOUT_S, env=env, check=False,
     )  # fmt: skip
@@ -73,12 +74,34 @@ def test_inline_completion_and_diagnostics_in_emacs(
     assert events[1].features["length"] == len(result["line-after"]) - len(result["line-before"])
 
 
+def test_the_overlay_follows_its_text_and_test_generation_does_not_block(
+    emacs_binary: str, tiny_model_path: pathlib.Path, source_file: pathlib.Path,
+    state_dir: pathlib.Path, tmp_path: pathlib.Path,
+) -> None:  # fmt: skip
+    result = run_session(
+        emacs_binary, tiny_model_path, source_file, tmp_path, entry="lw-test-run-overlay"
+    )
+    text = result["suggestion"]
+    # typing the suggestion's first character keeps it on screen, less that character
+    assert result["kept-while-typing"] is True and result["rest-while-typing"] == text[1:]
+    # Backspace past its start: the text no longer leads to it, so it is gone
+    assert not result["overlay-after-backspace"]  # nil: no overlay
+    assert result["line-after-backspace"] == "    #\n"
+    # M-RET as a terminal sends it (ESC RET) accepts the first line
+    assert result["terminal-accept-line"] == "linewright-accept-line"
+    # the command returned at once (it used to wait for the answer, up to 10 s)
+    assert result["command-seconds"] < 1.0
+    assert result["responsive"] is True
+
+
 def test_linewright_el_byte_compiles_without_warnings(
     emacs_binary: str, tmp_path: pathlib.Path
 ) -> None:
     names = ["linewright-inline.el", "linewright.el"]
     for name in names:
         (tmp_path / name).write_text((ROOT / "editors" / "emacs" / name).read_text())
+    # the contract, where a copy of the package beside it finds it
+    (tmp_path / "protocol.json").write_text((ROOT / "editors" / "protocol.json").read_text())
     process = subprocess.run(
         [
             emacs_binary, "--batch", "-L", str(tmp_path),

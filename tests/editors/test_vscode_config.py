@@ -36,7 +36,7 @@ def expected_property(entry: dict[str, Any]) -> dict[str, Any]:
 def test_machine_settings_are_restricted_in_untrusted_workspaces() -> None:
     manifest = json.loads(PACKAGE.read_text(encoding="utf-8"))
     restricted = manifest["capabilities"]["untrustedWorkspaces"]["restrictedConfigurations"]
-    assert restricted == [f"linewright.{key}" for key in MACHINE_KEYS]
+    assert restricted == [f"linewright.{key}" for key in MACHINE_KEYS] + ["linewright.server.path"]
 
 
 def test_every_server_setting_is_contributed_and_nothing_else() -> None:

@@ -34,7 +34,9 @@ class Wire:
         return [m for m in self.sent if "method" not in m and m.get("id") == msg_id]
 
     def popups(self) -> list[str]:
-        return [m["params"]["message"] for m in self.sent if m.get("method") == "window/showMessage"]
+        return [
+            m["params"]["message"] for m in self.sent if m.get("method") == "window/showMessage"
+        ]
 
 
 class Session:
@@ -65,8 +67,13 @@ class Session:
             changes = []
             for change in params.content_changes:
                 r = getattr(change, "range", None)
-                lsp = None if r is None else Range(
-                    Position(r.start.line, r.start.character), Position(r.end.line, r.end.character)
+                lsp = (
+                    None
+                    if r is None
+                    else Range(
+                        Position(r.start.line, r.start.character),
+                        Position(r.end.line, r.end.character),
+                    )
                 )
                 changes.append((lsp, change.text))
             store.change(params.text_document.uri, params.text_document.version, changes)
@@ -209,7 +216,12 @@ async def test_document_sync_keeps_no_futures(session: Session) -> None:
     session.open("x = 0\n")
     for n in range(10_000):
         session.change((0, 4), (0, 5), str(n % 10))
-    session.send({"id": "h", "method": "textDocument/hover", "params": {
-        "textDocument": {"uri": URI}, "position": {"line": 0, "character": 0}}})
+    session.send(
+        {
+            "id": "h",
+            "method": "textDocument/hover",
+            "params": {"textDocument": {"uri": URI}, "position": {"line": 0, "character": 0}},
+        }
+    )
     assert len(session.protocol._request_futures) <= 1  # the hover, still running
     assert session.text() == "x = 9\n"

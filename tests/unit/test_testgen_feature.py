@@ -13,6 +13,7 @@ from typing import cast
 
 import pytest
 
+from linewright.app import App
 from linewright.cli import testgen as testgen_command
 from linewright.config import BackendSettings, Settings, TestgenSettings
 from linewright.features.testgen import TestgenFeature, TestgenResult
@@ -21,7 +22,6 @@ from linewright.features.testgen.records import Candidate, Limits
 from linewright.features.testgen.render import FileEdit
 from linewright.features.testgen.sandbox import Sandbox
 from linewright.features.testgen.verify import verify
-from linewright.app import App
 from tests.unit.test_testgen_target import make_project, make_target
 
 CALC = '''\

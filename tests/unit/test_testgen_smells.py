@@ -141,7 +141,44 @@ def outside(code: str) -> tuple[str, str]:
                      unsafe("calls `getattr(dist, name)` with a dunder or computed name"),
                      id="getattr-computed"),
         pytest.param("    f = inspect.currentframe()\n" + CHECK, ("import inspect",),
-                     unsafe("uses `inspect.currentframe`"), id="frame"),
+                     unsafe("imports `inspect`"), id="frame"),
+        # issue 12: names that resolve strings to objects, and doors to the runner
+        pytest.param("    f = pkgutil.resolve_name('os:system')\n" + CHECK, ("import pkgutil",),
+                     unsafe("imports `pkgutil`"), id="pkgutil-resolve-name"),
+        pytest.param("    f = resolve_name('os:system')\n" + CHECK,
+                     ("from pkgutil import resolve_name",),
+                     unsafe("imports `pkgutil.resolve_name`"), id="from-pkgutil"),
+        pytest.param("    f = pydoc.locate('os.system')\n" + CHECK, ("import pydoc",),
+                     unsafe("imports `pydoc`"), id="pydoc-locate"),
+        pytest.param("    timeit.timeit('1')\n" + CHECK, ("import timeit",),
+                     unsafe("imports `timeit`"), id="timeit"),
+        pytest.param("    gc.collect()\n" + CHECK, ("import gc",), unsafe("imports `gc`"),
+                     id="gc"),
+        pytest.param("    m = importlib.import_module('o' + 's')\n" + CHECK,
+                     ("import importlib",), unsafe("imports `importlib`"), id="importlib"),
+        pytest.param("    f = geo.pkgutil.resolve_name('os:system')\n" + CHECK,
+                     ("import pkg.geo as geo",), unsafe("uses `geo.pkgutil.resolve_name`"),
+                     id="pkgutil-through-the-target-module"),
+        pytest.param("    x = thing.resolve_name('os:system')\n" + CHECK, (),
+                     unsafe("uses `thing.resolve_name`"), id="resolver-on-any-object"),
+        pytest.param("    s = ('{0.__gl' + 'obals__}').format(dist)\n" + CHECK, (),
+                     unsafe("calls `('{0.__gl' + 'obals__}').format(dist)` on a computed "
+                            "format string"), id="computed-format"),
+        pytest.param("def test_a(request):\n    p = request.config.pluginmanager\n" + CHECK,
+                     (), unsafe("uses `request.config.pluginmanager`"), id="plugin-manager"),
+        pytest.param("    with mock.patch('os.system'):\n        pass\n" + CHECK,
+                     ("from unittest import mock",),
+                     unsafe("calls `mock.patch('os.system')` with a computed or forbidden "
+                            "target"), id="patch-forbidden-module"),
+        pytest.param("    h = typing.get_type_hints(dist)\n" + CHECK, ("import typing",),
+                     unsafe("uses `typing.get_type_hints`"), id="type-hints-evaluate"),
+        pytest.param("    r = os.urandom(4)\n" + CHECK, ("import os",), unsafe("uses `os.urandom`"),
+                     id="os-not-listed"),
+        pytest.param(CHECK, ("import numpy as np",), unsafe("imports `numpy`"),
+                     id="third-party"),
+        pytest.param(CHECK, ("from . import helpers",), unsafe("imports `.`"), id="relative"),
+        pytest.param("    Path('a.txt').replace('b.txt')\n" + CHECK, (),
+                     outside("Path('a.txt').replace('b.txt')"), id="path-replace"),
         pytest.param("    try:\n        dist([], [1])\n    except ValueError as e:\n"
                      "        g = e.__traceback__.tb_frame\n" + CHECK, (),
                      unsafe("uses `e.__traceback__.tb_frame`"), id="traceback-frame"),
@@ -226,6 +263,12 @@ def outside(code: str) -> tuple[str, str]:
                      "    s = 'abc'.replace('a', 'b')\n" + CHECK, (), None, id="monkeypatch-env"),
         pytest.param("    assert asyncio.run(fetch(1)) == 2\n" + CHECK, ("import asyncio",), None,
                      id="asyncio-run"),
+        pytest.param("    x = math.floor(itertools.count().__next__())\n"
+                     "    s = '{} {}'.format(1, 2)\n" + CHECK, ("import math", "import itertools"),
+                     None, id="pure-standard-library"),
+        pytest.param("    with mock.patch('pkg.geo.math.sqrt', return_value=2.0):\n"
+                     "        assert dist([0], [1]) == 2.0\n", ("from unittest import mock",),
+                     None, id="patch-the-target-module"),
     ],
 )  # fmt: skip
 def test_unsafe_tests_are_dropped(
@@ -293,3 +336,27 @@ def test_derived_tests_pass_the_review(
     tests = derive.characterise(target, calls, results, space, 6)
     assert tests
     assert [review(t, target)[1] for t in tests] == [None] * len(tests)
+
+
+@pytest.mark.parametrize(
+    ("body", "preamble", "expected"),
+    [
+        pytest.param("    calc.sp.run(['id'])\n", ("import calc",), unsafe("uses `calc.sp`"),
+                     id="alias-through-the-module"),
+        pytest.param("    sp.run(['id'])\n", ("from calc import sp",),
+                     unsafe("imports `calc.sp`"), id="alias-imported"),
+        pytest.param("    load('os:system')\n", ("from calc import load",),
+                     unsafe("imports `calc.load`"), id="resolver-imported"),
+        pytest.param("    assert calc.twice(2) == 4\n", ("import calc",), None, id="the-target"),
+    ],
+)  # fmt: skip
+def test_what_the_target_module_imports_is_out_of_reach(
+    tmp_path: pathlib.Path, body: str, preamble: tuple[str, ...], expected: tuple[str, str] | None
+) -> None:
+    """issue 12: the target's own names for forbidden modules are not a way around them."""
+    source = (
+        "import subprocess as sp\nfrom pkgutil import resolve_name as load\n\n\n"
+        "def twice(x):\n    return 2 * x\n"
+    )
+    target = make_target(make_project(tmp_path, source, "calc.py"), 6)
+    assert verdict(target, body + "    assert calc.twice(2) == 4\n", preamble) == expected

@@ -82,8 +82,8 @@ def read_document(path: pathlib.Path) -> Document:
     missing, unreadable, non-regular or oversized file."""
     try:
         if not path.is_file():
-            what = "is a directory" if path.is_dir() else "does not exist"
-            raise LinewrightError(f"{path} {what}; give a file")
+            what = "it is a directory" if path.is_dir() else "it does not exist"
+            raise LinewrightError(f"cannot read {path}: {what}; give a file")
         if path.stat().st_size > MAX_FILE_BYTES:
             raise LinewrightError(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB")
         data = path.read_bytes()

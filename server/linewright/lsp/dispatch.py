@@ -147,7 +147,5 @@ def register(server: LinewrightServer, adapters: Sequence[object]) -> Dispatcher
         lambda ls, p: dispatch.call("saved", p.text_document.uri)
     )
     options = types.CodeActionOptions(code_action_kinds=dispatch.code_action_kinds())
-    server.feature(types.TEXT_DOCUMENT_CODE_ACTION, options)(
-        lambda ls, p: dispatch.code_actions(p)
-    )
+    server.feature(types.TEXT_DOCUMENT_CODE_ACTION, options)(lambda ls, p: dispatch.code_actions(p))
     return dispatch

@@ -185,9 +185,9 @@ class LinewrightProtocol(LanguageServerProtocol):
             self.problems.report("invalid-message", f"{reason}: {_brief(data)}")
 
     def _answer_error(self, data: dict[str, Any], code: types.ErrorCodes, reason: str) -> None:
-        self._send_response(
-            _answerable_id(data), error=types.ResponseError(code=code, message=reason)
-        )  # type: ignore[arg-type]  # pygls's MsgId excludes the null JSON-RPC allows here
+        # pygls's MsgId excludes the null id JSON-RPC prescribes for an unreadable id.
+        msg_id: Any = _answerable_id(data)
+        self._send_response(msg_id, error=types.ResponseError(code=code, message=reason))
 
 
 def _brief(data: Any, limit: int = 120) -> str:

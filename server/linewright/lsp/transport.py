@@ -110,7 +110,7 @@ def serve_tcp(server: LanguageServer, host: str, port: int) -> int:
             if finished.is_set() or protocol.writer is not None:
                 writer.close()  # one client per server, as with stdio
                 return
-            protocol.set_writer(writer)  # type: ignore[arg-type]  # write() and close()
+            protocol.set_writer(writer)
             try:
                 await pump(lambda: reader.read(CHUNK), protocol)
             finally:

@@ -13,11 +13,11 @@ export async function restrictedChecks(checks, ws) {
       const badge = page.locator('.statusbar-item', { hasText: 'Restricted Mode' });
       await badge.first().waitFor({ timeout: 30_000 });
       await quickOpen(page, 'calc.py');
-      // activated, then settled: ready with the user's server, or an error, or stopped
       await until('the Linewright status item', () => statusNow(page), 60_000);
+      // settled (ready with the user's server, or error, or stopped), or the program ran
       await until('the status item to settle', async () =>
-        !/starting|loading/.test(await statusNow(page)), 90_000);
-      await sleep(2_000);
+        fs.existsSync(ws.marker) || !/starting|loading/.test(await statusNow(page)), 90_000);
+      await sleep(2_000); // a start that comes after the first state
       const state = await statusNow(page);
       console.log(`     status in Restricted Mode: ${JSON.stringify(state)}`);
       if (fs.existsSync(ws.marker)) {

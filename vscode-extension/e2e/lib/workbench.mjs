@@ -89,9 +89,12 @@ export async function quickOpen(page, name) {
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor();
   await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator(`.tab.active[aria-label*="${name}"]`).waitFor();
+  // the row of exactly that file: recently opened ones (test_calc.py for calc.py) come first
+  const exact = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const label = page.locator('.quick-input-list .monaco-list-row .label-name', { hasText: exact });
+  await label.first().click();
+  const group = page.locator('.editor-group-container.active');
+  await group.locator(`.tab.active[data-resource-name="${name}"]`).waitFor();
   await page.locator('.monaco-editor.focused').waitFor();
 }
 
@@ -100,7 +103,7 @@ export async function gotoLineEnd(page, line) {
   await page.keyboard.press('Control+G');
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor();
-  await input.fill(String(line));
+  await input.fill(`:${line}`); // the Go to Line picker is Quick Open with a ':' prefix
   await page.keyboard.press('Enter');
   await page.locator('.monaco-editor.focused').waitFor();
   await page.keyboard.press('End');

@@ -52,11 +52,13 @@ export function userSettings(bin, model, trust) {
     'linewright.flag.maxLineTokens': 8,
     'linewright.testgen.modelRequests': 1,
     'linewright.testgen.maxTokens': 64,
+    'linewright.logLevel': 'debug', // the output log is kept when a check fails
     // every row of the suggest widget then comes from a language server
     'editor.wordBasedSuggestions': 'off',
     'editor.minimap.enabled': false,
     'workbench.startupEditor': 'none',
     'workbench.tips.enabled': false,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
     'telemetry.telemetryLevel': 'off',
     'extensions.autoCheckUpdates': false,
     'extensions.autoUpdate': false,

@@ -151,7 +151,6 @@ function M.setup(user)
   local contract = protocol.load()
   local inline = uses_inline(opts)
   M.options, M.inline = opts, inline
-  vim.api.nvim_set_hl(0, 'LinewrightSuggestion', { link = 'Comment', default = true })
   vim.lsp.config('linewright', {
     cmd = opts.cmd,
     filetypes = opts.filetypes or contract.languages,

@@ -13,7 +13,7 @@ Decisions, by name:
   exchange instead: connecting, sending, the first byte and the last one.
 - **The size cap is checked while reading.** The body is streamed and reading stops as soon
   as it passes `max_response_bytes`, so a runaway server costs at most that much memory.
-  Answers are asked for uncompressed, so the cap counts what is held, not what came in.
+  The cap counts decoded bytes (what is held); answers are asked for uncompressed anyway.
 - **What we send is always valid UTF-8.** A document may hold a lone surrogate (an editor
   sent `"\\ud800"`); it is sent as U+FFFD rather than failing every request.
 """

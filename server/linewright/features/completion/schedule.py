@@ -39,11 +39,13 @@ class CompletionScheduler:
         version_of: VersionOf,
         offered: Offered | None = None,
         backend_failed: BackendFailed | None = None,
+        excluded: Callable[[str], bool] | None = None,
     ) -> None:
         self._feature = feature
         self._version_of = version_of
         self._offered = offered
         self._backend_failed = backend_failed
+        self._excluded = excluded or (lambda uri: False)
         self._inflight: dict[str, asyncio.Task[Any]] = {}
 
     @property
@@ -57,7 +59,11 @@ class CompletionScheduler:
             await asyncio.wait(pending)
 
     async def suggest(self, ctx: CompletionContext) -> list[Suggestion]:
-        """Suggestions for `ctx`, or [] (never raises `BackendError`); see the docstring."""
+        """Suggestions for `ctx`, or [] (never raises `BackendError`); see the docstring.
+        A document excluded from what reaches the model (a secret, a git-ignored file) gets
+        no request at all."""
+        if self._excluded(ctx.uri):
+            return []
         along = self._feature().typing_along(ctx)
         if along is not None:
             self.supersede(ctx.uri)

@@ -142,7 +142,11 @@ class TestgenFeature:
         started = time.perf_counter()
         settings = self._settings()
         report = progress or (lambda message, percent: None)
-        sandbox = Sandbox(_limits(settings), interpreter(settings.python, target.root))
+        sandbox = Sandbox(
+            _limits(settings),
+            interpreter(settings.python, target.root),
+            allow_unsandboxed=bool(getattr(settings, "allow_unsandboxed", False)),
+        )
         universe = measure.universe(target)
         report("deriving tests from executions", 5)
         derived, probes = await _derive(target, sandbox, universe, settings)

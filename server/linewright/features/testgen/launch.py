@@ -129,9 +129,10 @@ def site_packages(venv: str) -> list[str]:
 
 def argv(python: str, folder: Folder, job_path: Path, *, isolated: bool) -> list[str]:
     """The child's command line; `isolated`: the real executable, no site at all."""
+    tail = ["-B", "-c", BOOT, str(folder.tools), str(job_path)]
     if isolated:
-        return [os.path.realpath(python), "-I", "-S", "-B", "-c", BOOT, str(folder.tools), str(job_path)]
-    return [python, "-s", "-B", "-c", BOOT, str(folder.tools), str(job_path)]
+        return [os.path.realpath(python), "-I", "-S", *tail]
+    return [python, "-s", *tail]
 
 
 def new_base() -> Path:

@@ -231,8 +231,10 @@ def absorb(
             result.fatal = bool(event.get("fatal"))
         if kind != "done":
             last = None if kind in ("start", "finished") else last
-    if current is None and last is not None and not any(
-        e.get("event") == "finished" for e in events
+    if (
+        current is None
+        and last is not None
+        and not any(e.get("event") == "finished" for e in events)
     ):
         current = last  # it reported, then the process ended: a report does not clear it
         result.done.pop(last, None)

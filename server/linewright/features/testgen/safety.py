@@ -3,30 +3,26 @@ any sandbox, so a test that could harm the machine is dropped whatever the sandb
 
 Judged: the test function and its preamble (imports, fixtures, helpers at the top of a
 model's answer). Never the code under test: calling the target is fine whatever it does.
-Unsafe, as a reference (a call, an alias, an import), not only as a call:
+An allow-list: what it cannot prove safe it drops, with the reason.
 
-- builtins that run code or wait for a person: eval, exec, compile, __import__, breakpoint,
-  input, help, globals, locals; `vars()` bare or of an imported module (`vars(obj)` stays:
-  derived tests compare instance state with it). A name the test rebinds (an import, a def,
-  an assignment, a parameter, the target itself) is not the builtin.
-- modules for processes, the network, native code, code loading, pickles, the debugger
-  (`MODULES`), imported or reached through another module (`geo.subprocess`).
-- os functions that run programs, signal, delete, rename, re-permission or create files, or
-  touch the environment (`OS`), whatever the path; any `dir_fd`-style keyword; the sys, gc
-  and inspect doors to modules and frames.
-- escapes to globals, builtins and code objects: the dunders in `DUNDERS` as a name, an
-  attribute or inside a string, frame attributes (`f_globals`, `tb_frame`), `__dict__` of an
-  imported module, and getattr/setattr/delattr/attrgetter/methodcaller with a dunder or
-  computed name. Harmless dunders stay: `__name__`, `__doc__`, `__class__`, `__qualname__`,
-  `__module__`, dunder methods (`__eq__`, `__len__`), `__dict__` of objects.
-- writes: `open(...)` (also `io.open`, `gzip.open`, `Path.open`) with a mode holding w, a, x
-  or + (for `open(path, mode)`, also a mode that is not a literal), and the pathlib writers in
-  `PATH_WRITERS`, unless the path is rooted in the `tmp_path`/`tmpdir` fixtures (`tmppath`
-  says which expressions are). Reads are allowed.
-
-Not detected (the sandbox reports them at verification, the user's later run would not):
-writes through other libraries (`df.to_csv`, `np.save`), `Path.rename`/`replace` (the names
-are `str.replace`'s too), files sqlite creates.
+- imports: the module under test (its top package), and the modules `allowlist.py` names
+  (pytest and standard-library modules that compute), each used only with the attributes
+  it allows; a module reached through another one counts as that module (`geo.subprocess`,
+  and the names the target's own module binds to modules that are not allowed);
+- names that resolve strings to objects or code: builtins eval, exec, compile, __import__,
+  breakpoint, input, help, globals, locals; `vars()` bare or of an imported module;
+  getattr/setattr/delattr/attrgetter/methodcaller with a dunder or computed name;
+  `.format`/`.format_map` of a string that is not a literal (field names reach attributes);
+  `mock.patch` of a computed target or of a module not allowed;
+- escapes to globals, builtins, code objects and the runner: the dunders in `DUNDERS` as a
+  name, an attribute or inside a string, frame and closure attributes (`f_globals`,
+  `tb_frame`, `cell_contents`), `__dict__` of an imported module, pytest's plugin manager,
+  and attributes that load code or start processes on any object (`ANY_ATTRS`);
+- writes: `open(...)` (also `io.open`, `Path.open`) with a mode holding w, a, x or + (for
+  `open(path, mode)`, also a mode that is not a literal), and the pathlib writers in
+  `PATH_WRITERS` (and a one-argument `.replace`, which is `Path.replace`), unless the path
+  is rooted in the `tmp_path`/`tmpdir` fixtures (`tmppath` says which expressions are).
+  Reads are allowed.
 """
 
 from __future__ import annotations
@@ -34,43 +30,27 @@ from __future__ import annotations
 import ast
 import re
 
+from linewright.features.testgen.allowlist import WHOLE, attribute_allowed, module_allowed
 from linewright.features.testgen.tmppath import FIXTURES, TmpPaths
 
 BUILTINS = frozenset(
     {"eval", "exec", "compile", "__import__", "breakpoint", "input", "help", "globals", "locals"}
 )
-MODULES = frozenset(
-    {"subprocess", "socket", "ctypes", "multiprocessing", "signal", "shutil", "urllib", "http",
-     "requests", "importlib", "pickle", "marshal", "ftplib", "smtplib", "telnetlib", "builtins",
-     "posix", "nt", "pty", "pdb", "code", "codeop", "runpy", "webbrowser", "ssl", "socketserver",
-     "xmlrpc", "poplib", "imaplib", "nntplib", "shelve", "dill", "cloudpickle", "httpx",
-     "aiohttp", "urllib3", "cffi", "psutil", "pexpect", "paramiko", "winreg", "_winapi",
-     "_posixsubprocess", "_thread"}
-)  # fmt: skip
-OS = frozenset(
-    {"system", "popen", "fork", "forkpty", "kill", "killpg", "remove", "unlink", "rmdir",
-     "removedirs", "rename", "renames", "replace", "chmod", "lchmod", "fchmod", "chown",
-     "lchown", "fchown", "putenv", "unsetenv", "getenv", "getenvb", "environ", "environb",
-     "truncate", "ftruncate", "link", "symlink", "mkdir", "makedirs", "mkfifo", "mknod", "open",
-     "chdir", "fchdir", "chroot", "startfile", "abort", "_exit", "pidfd_open", "plock"}
-)  # fmt: skip
-OS_PREFIXES = ("exec", "spawn", "posix_spawn", "set", "fork", "kill", "wait")
-MODULE_ATTRS = {
-    "os": OS,
-    "sys": frozenset({"modules", "_getframe", "settrace", "setprofile", "addaudithook",
-                      "meta_path", "path_hooks", "path_importer_cache", "stdin", "remote_exec",
-                      "_current_frames"}),
-    "gc": frozenset({"get_objects", "get_referrers", "get_referents"}),
-    "inspect": frozenset({"currentframe", "stack", "trace", "getouterframes", "getinnerframes",
-                          "getclosurevars"}),
-}  # fmt: skip
 ANY_ATTRS = frozenset(
     {"create_subprocess_exec", "create_subprocess_shell", "subprocess_exec", "subprocess_shell",
      "open_connection", "open_unix_connection", "start_server", "start_unix_server",
      "sock_connect", "ProcessPoolExecutor", "f_globals", "f_locals", "f_builtins", "f_back",
-     "tb_frame", "gi_frame", "cr_frame", "ag_frame", "co_code"}
+     "tb_frame", "gi_frame", "cr_frame", "ag_frame", "co_code", "cell_contents",
+     "pluginmanager", "get_plugins", "getplugin", "create_connection", "create_server",
+     "create_unix_connection", "create_unix_server", "create_datagram_endpoint",
+     "run_in_executor", "import_module", "resolve_name", "locate", "find_spec",
+     "exec_module", "load_module", "module_from_spec", "spec_from_file_location",
+     "get_objects", "get_referrers", "get_referents", "_getframe", "system", "popen",
+     "run_path", "run_module", "check_output", "check_call", "Popen", "getoutput",
+     "getstatusoutput", "execv", "execve", "execvp", "spawnv", "fork", "get_type_hints"}
 )  # fmt: skip
-"""Attributes unsafe on any object: asyncio's process and network doors, frames."""
+"""Attributes unsafe on any object: asyncio's process and network doors, frames and
+closures, pytest's plugin manager (the runner's reports), loaders of code by name."""
 DUNDERS = frozenset(
     {"__subclasses__", "__globals__", "__builtins__", "__code__", "__closure__", "__bases__",
      "__base__", "__mro__", "__self__", "__getattribute__", "__import__", "__loader__",
@@ -78,11 +58,12 @@ DUNDERS = frozenset(
 )  # fmt: skip
 REACHABLE = frozenset(
     {"os", "sys", "gc", "inspect", "subprocess", "shutil", "ctypes", "pickle", "marshal",
-     "importlib", "multiprocessing", "builtins", "posix", "pty"}
+     "importlib", "multiprocessing", "builtins", "posix", "pty", "pkgutil", "pydoc", "timeit",
+     "socket", "runpy", "signal", "tempfile"}
 )  # fmt: skip
 """Module names unusual enough as attribute or key names to mean the module (`geo.os`)."""
 NAMED = frozenset({"getattr", "setattr", "delattr", "attrgetter", "methodcaller"})
-OPENERS = frozenset({"io", "codecs", "gzip", "bz2", "lzma", "tarfile"})
+OPENERS = frozenset({"io", "codecs"})
 PATH_WRITERS = frozenset(
     {"write_text", "write_bytes", "touch", "mkdir", "unlink", "rmdir", "symlink_to",
      "hardlink_to", "chmod", "lchmod", "link_to"}
@@ -92,11 +73,16 @@ MODE = re.compile(r"[rwxabtU+]+")
 
 
 def unsafe(
-    function: ast.FunctionDef | ast.AsyncFunctionDef, preamble: list[ast.Module], own: set[str]
+    function: ast.FunctionDef | ast.AsyncFunctionDef,
+    preamble: list[ast.Module],
+    own: set[str],
+    foreign: set[str] | None = None,
 ) -> str | None:
     """What makes the test unsafe, for people (``uses `os.system` ``), or None. `own`: the
-    target's names and its top package, which the test uses freely."""
+    target's names and its top package, which the test uses freely; `foreign`: names the
+    target's module binds to modules that are not allowed (`import subprocess as sp`)."""
     review = _Review(function, preamble, own)
+    review.foreign = set(foreign or ())
     for tree in [*preamble, function]:
         for node in ast.walk(tree):
             found = review.check(node)
@@ -113,6 +99,7 @@ class _Review:
         own: set[str],
     ) -> None:
         self.own = own
+        self.foreign: set[str] = set()
         self.modules: dict[str, str] = {}
         """Names bound to a module by `import` (`np` -> `numpy`)."""
         self.bound: set[str] = set(own)
@@ -149,8 +136,7 @@ class _Review:
             if node.id in DUNDERS or (node.id in BUILTINS and node.id not in self.bound):
                 return f"uses `{node.id}`"
             return None
-        module = self._module(node) if isinstance(node, ast.expr) else None
-        if module and module.split(".")[0] in MODULES:
+        if isinstance(node, ast.Attribute) and not self._reach(node):
             return f"uses `{_code(node)}`"
         if isinstance(node, ast.Attribute):
             return self._attribute(node)
@@ -165,23 +151,33 @@ class _Review:
             names = [(node.module or "", a.name) for a in node.names]
         for module, attr in names:
             top = module.split(".")[0]
-            if top in self.own or not top:
+            if node_level(node) or not top:
+                return f"imports `{'.' * node_level(node)}{module}`"  # relative: unknown
+            if top in self.own:
+                bad = attr in REACHABLE or attr in ANY_ATTRS or attr in self.foreign
+                if bad or attr == "*":
+                    return f"imports `{module}.{attr}`"
                 continue
-            if (
-                top in MODULES
-                or _denied(module, attr)
-                or attr in ANY_ATTRS
-                or attr in REACHABLE
-                or (attr == "*" and module in MODULE_ATTRS)
+            if not module_allowed(module) or (
+                attr and not (attribute_allowed(module, attr) or (attr == "*" and module in WHOLE))
             ):
                 return f"imports `{module}{'.' * bool(attr)}{attr}`"
         return None
+
+    def _reach(self, node: ast.Attribute) -> bool:
+        """Whether `module.attr` is allowed, when `node.value` stands for a module."""
+        module = self._module(node.value)
+        if module is None:
+            return True
+        if module.split(".")[0] in self.own:
+            return node.attr not in self.foreign and node.attr not in REACHABLE
+        return attribute_allowed(module, node.attr)
 
     def _attribute(self, node: ast.Attribute) -> str | None:
         module = self._module(node.value)
         if (
             node.attr in DUNDERS
-            or (module and (_denied(module, node.attr) or node.attr == "__dict__"))
+            or (module and node.attr == "__dict__")
             or (node.attr in ANY_ATTRS and node.attr not in self.own)
         ):
             return f"uses `{_code(node)}`"
@@ -202,11 +198,15 @@ class _Review:
             return f"calls `{code}`"
         if name in self.own or not isinstance(func, (ast.Name, ast.Attribute)):
             return None
+        resolver = _resolver(node, func, name, self)
+        if resolver:
+            return resolver
         if name == "open" and (isinstance(func, ast.Name) or self._module(func.value) in OPENERS):
             return self._write(node, _arg(node, 0, "file"), _arg(node, 1, "mode"), strict=True)
         if name == "open" and isinstance(func, ast.Attribute):
             return self._write(node, func.value, _arg(node, 0, "mode"), strict=False)
-        if name in PATH_WRITERS and isinstance(func, ast.Attribute):
+        path_replace = name in ("replace", "rename") and len(node.args) == 1
+        if (name in PATH_WRITERS or path_replace) and isinstance(func, ast.Attribute):
             return None if self.paths.rooted(func.value) else f"writes outside tmp_path: `{code}`"
         return None
 
@@ -242,11 +242,57 @@ class _Review:
         return None
 
 
-def _denied(module: str, attr: str) -> bool:
-    names = MODULE_ATTRS.get(module)
-    if names is None:
+def node_level(node: ast.Import | ast.ImportFrom) -> int:
+    return node.level if isinstance(node, ast.ImportFrom) else 0
+
+
+def _resolver(node: ast.Call, func: ast.expr, name: str, review: _Review) -> str | None:
+    """A call that turns a computed string into an attribute or a module: `.format` of a
+    string that is not a literal, `mock.patch` of a computed or forbidden target."""
+    code = _code(node)
+    literal = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Constant)
+    if name in ("format", "format_map") and isinstance(func, ast.Attribute) and not literal:
+        return f"calls `{code}` on a computed format string"
+    owner = func.value if isinstance(func, ast.Attribute) else None
+    patched = name == "patch" or (
+        name in ("object", "dict", "multiple")
+        and owner is not None
+        and _callee_name(owner) == "patch"
+    )
+    if not patched:
+        return None
+    index = 1 if name == "object" else 0
+    key = _arg(node, index, "target" if index == 0 else "attribute")
+    text = key.value if isinstance(key, ast.Constant) else None
+    if name == "object":
+        ok = isinstance(text, str) and not re.fullmatch(r"__\w+__", text)
+    elif isinstance(text, str):
+        ok = _patchable(text, review.own) and not any(d in text for d in DUNDERS)
+    else:  # `patch.dict(mapping, ...)`: the mapping itself was screened like any name
+        ok = name == "dict" and isinstance(key, (ast.Name, ast.Attribute))
+    return None if ok else f"calls `{code}` with a computed or forbidden target"
+
+
+def _patchable(target: str, own: set[str]) -> bool:
+    """Whether `mock.patch(target)` names the project or an allowed module and attribute."""
+    module, *attrs = target.split(".")
+    if module in own:
+        return True
+    if not module_allowed(module):
         return False
-    return attr in names or (module == "os" and attr.startswith(OS_PREFIXES))
+    for attr in attrs:
+        if not attribute_allowed(module, attr):
+            return False
+        if not module_allowed(f"{module}.{attr}"):
+            return True
+        module = f"{module}.{attr}"
+    return True
+
+
+def _callee_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    return node.attr if isinstance(node, ast.Attribute) else ""
 
 
 def _arg(call: ast.Call, index: int, keyword: str) -> ast.expr | None:

@@ -178,7 +178,9 @@ class Sandbox:
                 "memory_mb": self.limits.memory_mb,
                 "file_mb": self.limits.file_mb,
                 "nproc": self.limits.nproc,
+                "disk_mb": self.limits.disk_mb,
             },
+            "measure_disk": self.found.wall is None,
         }
         if self.layers is not None:
             job["layers"] = list(self.layers)
@@ -301,8 +303,8 @@ class Sandbox:
             result.missing = ("bwrap", *result.missing)
 
 
-def check(python: str = sys.executable) -> dict[str, Any]:
+def check(python: str = sys.executable, *, allow_unsandboxed: bool = False) -> dict[str, Any]:
     """What `doctor` reports about test generation with `python` (see `checkup.check`)."""
-    from linewright.features.testgen.checkup import check as run_check
+    from linewright.features.testgen.checkup import check as run_check  # it imports us
 
-    return run_check(python)
+    return run_check(python, allow_unsandboxed=allow_unsandboxed)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 
+from linewright.features.testgen.allowlist import foreign_names
 from linewright.features.testgen.records import Candidate, Dropped
 from linewright.features.testgen.safety import unsafe
 from linewright.features.testgen.target import Target
@@ -46,7 +47,8 @@ def review(
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return [], _drop(candidate, "parse", "is not a test function")
     own = {target.name, target.import_name, target.module.split(".")[0]}
-    danger = screen and unsafe(node, [ast.parse(p) for p in candidate.preamble], own)
+    foreign = foreign_names(target.text) - own
+    danger = screen and unsafe(node, [ast.parse(p) for p in candidate.preamble], own, foreign)
     if danger:
         return [], _drop(candidate, "unsafe", f"does something unsafe ({danger})")
     if _is_empty(node.body):

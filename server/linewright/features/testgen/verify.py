@@ -169,6 +169,8 @@ def _failure(event: dict[str, Any]) -> tuple[str, str] | None:
         return "memory", "exceeded the memory limit"
     if event.get("errno") == 27:
         return "filesize", "exceeded the file size limit"
+    if event.get("errno") == 28:  # ENOSPC: the work folder's tmpfs (bwrap) is full
+        return "filesize", "filled its temp dir (the disk limit)"
     first = message.splitlines()[0][:200] if message else exc or "failed"
     where = "" if event.get("when") in (None, "call") else f" (in {event.get('when')})"
     return "fail", f"fails on the current code{where}: {first}"

@@ -35,7 +35,7 @@ import sysconfig
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from . import wrappers
+from . import disk, wrappers
 from .reads import Reads
 
 PROCESS_EVENTS = frozenset(
@@ -122,6 +122,10 @@ class Guard:
         self.events = events
         self.reads = reads
         """What Landlock lets the child read, when it restricts reads."""
+        self.disk = (
+            int(job["limits"].get("disk_mb", 0)) * 1024 * 1024 if job.get("measure_disk") else 0
+        )
+        """Without bwrap's tmpfs: the work folder's size is checked after each test too."""
         self.wall_s = float(job["limits"]["test_wall_s"])
         self.cpu_s = float(job["limits"]["test_cpu_s"])
         # the interpreter and its packages may live in a dot-folder (~/.pyenv, ~/.venvs);
@@ -188,6 +192,9 @@ class Guard:
             yield
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0, 0)
+            if self.disk and disk.size(self.workdir, self.disk) > self.disk:
+                self.violate("filesize", f"wrote more than {self.disk >> 20} MiB in its temp dir")
+                disk.empty(self.workdir)
             self.current = None
 
     def _alarm(self, signum: int, frame: Any) -> None:

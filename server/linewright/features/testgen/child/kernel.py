@@ -37,6 +37,7 @@ PR_SET_PDEATHSIG = 1
 NOBODY = 65534
 MIB = 1024 * 1024
 LAYERS = (
+    "userns",
     "netns",
     "pidns",
     "procfs",
@@ -69,7 +70,10 @@ def enter(job: dict[str, Any], reads: Reads) -> tuple[list[str], list[str]]:
         applied += _walled(wanted)  # bwrap made them: check they are there
     else:
         _die_with_parent()
-        applied += _namespaces(wanted) if wanted & {"netns", "pidns"} else []
+        # root that cannot become `nobody` (files it needs are private) keeps no
+        # capability over the host either: it goes into a user namespace of its own
+        private = os.getuid() == 0 and not _readable_by_nobody(job["readable"])
+        applied += _namespaces(wanted, private) if wanted & {"netns", "pidns"} else []
     if "procfs" in applied:
         reads.below.append(os.path.realpath("/proc/self"))
     dropped = "nobody" in applied or (
@@ -108,6 +112,12 @@ def _walled(wanted: set[str]) -> list[str]:
     own /proc (we are not its first process: bwrap is), and the user `nobody`."""
     found = []
     try:
+        with open("/proc/self/uid_map", encoding="ascii") as file:
+            if file.read().split() != ["0", "0", "4294967295"]:
+                found.append("userns")
+    except OSError:
+        pass
+    try:
         names = [name for _, name in socket.if_nameindex()]
     except OSError:
         names = ["?"]
@@ -125,19 +135,26 @@ def _walled(wanted: set[str]) -> list[str]:
     return found
 
 
-def _namespaces(wanted: set[str]) -> list[str]:
-    """New network, PID and mount namespaces (in a user namespace when not root)."""
+def _namespaces(wanted: set[str], confine_root: bool) -> list[str]:
+    """New network, PID and mount namespaces, in a new user namespace when not root, or
+    when root is to be confined: then it is root of that namespace only (no
+    `sethostname`, no device nodes on the host)."""
     libc = _libc()
     uid, gid = os.getuid(), os.getgid()
     flags = (CLONE_NEWNET if "netns" in wanted else 0) | (CLONE_NEWPID if "pidns" in wanted else 0)
     flags |= CLONE_NEWNS if flags & CLONE_NEWPID and "procfs" in wanted else 0
-    for attempt in (flags, flags & ~CLONE_NEWNS, flags & ~CLONE_NEWNS & ~CLONE_NEWPID):
-        user = CLONE_NEWUSER if uid != 0 else 0
+    users = (CLONE_NEWUSER, 0) if confine_root else (CLONE_NEWUSER if uid else 0,)
+    tries = [
+        (a, u)
+        for u in users
+        for a in (flags, flags & ~CLONE_NEWNS, flags & ~CLONE_NEWNS & ~CLONE_NEWPID)
+    ]
+    for attempt, user in tries:
         if attempt and libc.unshare(attempt | user) == 0:
             break
     else:
         return []
-    if uid != 0:  # map ourselves, so files keep their owners
+    if user:  # map ourselves, so files keep their owners
         _write("/proc/self/setgroups", "deny")
         _write("/proc/self/uid_map", f"{uid} {uid} 1")
         _write("/proc/self/gid_map", f"{gid} {gid} 1")
@@ -146,6 +163,7 @@ def _namespaces(wanted: set[str]) -> list[str]:
     if attempt & CLONE_NEWNS:
         private = libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) == 0
     applied = ["netns"] if attempt & CLONE_NEWNET else []
+    applied += ["userns"] if user else []
     if attempt & CLONE_NEWPID:
         # the next child is the namespace's init, which ignores default-action signals
         # (SIGXCPU included); it only reaps, and the runner is its child
@@ -185,9 +203,13 @@ def _relay(pid: int) -> NoReturn:
     os._exit(code if code >= 0 else 128 - code)
 
 
+def _readable_by_nobody(readable: list[str]) -> bool:
+    return all(_world_readable(path) for path in [*readable, sys.executable, os.__file__])
+
+
 def _drop_root(workdir: str, readable: list[str]) -> bool:
     """As root, become `nobody` (so RLIMIT_NPROC holds) if it can read what the tests need."""
-    if os.getuid() != 0 or not all(_world_readable(path) for path in readable):
+    if os.getuid() != 0 or not _readable_by_nobody(readable):
         return False
     os.chown(workdir, NOBODY, NOBODY)
     os.setgroups([])

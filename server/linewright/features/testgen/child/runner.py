@@ -54,7 +54,8 @@ def main(job_path: str) -> None:
     applied, missing = kernel.enter(job, reads)
     os.chdir(job["workdir"])
     events.emit({"event": "layers", "applied": applied, "missing": missing})
-    lacking = [name for name in job.get("required", ()) if name in missing]
+    held = {name.split(":")[0] for name in applied}
+    lacking = [name for name in job.get("required", ()) if name not in held]
     if lacking:
         _fatal(events, kernel.too_weak(lacking))
     try:

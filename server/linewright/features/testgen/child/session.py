@@ -21,11 +21,14 @@ from .measure import covered, measured
 
 
 class Session:
-    """Runs `job["files"]` (minus `job["skip"]` node ids) and reports every test."""
+    """Runs `job["files"]` (minus `job["skip"]` node ids) and reports every test.
+
+    pytest holds only `hooks()`'s object: plain functions whose state (the emitter among
+    it) sits in their closures, so nothing reachable from pytest's plugin manager by
+    attribute leads to the event stream (a test that finds its plugin cannot report)."""
 
     def __init__(self, job: dict[str, Any], sandbox: guard.Guard, cov: Any, events: Any):
         self.job, self.sandbox, self.cov, self.events = job, sandbox, cov, events
-        self.reports: list[dict[str, Any]] = []
 
     def run(self) -> None:
         tests = self.job["tests"]
@@ -41,42 +44,39 @@ class Session:
             *[f"--deselect={node}" for node in self.job.get("skip", ())],
             *[os.path.join(tests, name) for name in self.job["files"]],
         ]
-        pytest.main(args, plugins=[self])
+        plugin = hooks(self.sandbox, self.cov, self.events.emit)
+        del self.job, self.sandbox, self.cov, self.events  # only the closures keep them
+        pytest.main(args, plugins=[plugin])
+
+
+def hooks(sandbox: guard.Guard, cov: Any, emit: Any) -> _Plugin:
+    """The plugin: measure and report each test and each test module's collection."""
+    reports: list[dict[str, Any]] = []
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_protocol(self, item: Any, nextitem: Any) -> Generator[None, Any, None]:
-        self.events.emit({"event": "start", "id": item.nodeid})
-        self.reports = []
-        with measured(self.cov), self.sandbox.per_test(item.nodeid):
+    def pytest_runtest_protocol(item: Any, nextitem: Any) -> Generator[None, Any, None]:
+        emit({"event": "start", "id": item.nodeid})
+        reports.clear()
+        with measured(cov), sandbox.per_test(item.nodeid):
             yield
         forget_failure()
-        event = {"event": "done", "id": item.nodeid, **outcome(self.reports), **covered(self.cov)}
-        if self.sandbox.violations:
-            event["violation"] = list(self.sandbox.violations[0])
-        self.events.emit(event)
+        event = {"event": "done", "id": item.nodeid, **outcome(reports), **covered(cov)}
+        if sandbox.violations:
+            event["violation"] = list(sandbox.violations[0])
+        emit(event)
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: Any, call: Any) -> Generator[None, Any, None]:
+    def pytest_runtest_makereport(item: Any, call: Any) -> Generator[None, Any, None]:
         result = yield
-        report = result.get_result()
-        entry: dict[str, Any] = {"when": report.when, "outcome": report.outcome}
-        if report.failed:
-            excinfo = call.excinfo
-            entry["exc"] = excinfo.typename if excinfo else None
-            entry["errno"] = getattr(excinfo.value, "errno", None) if excinfo else None
-            crash = getattr(report.longrepr, "reprcrash", None)
-            entry["message"] = (crash.message if crash else str(report.longrepr))[-500:]
-        elif report.skipped:
-            entry["message"] = str(report.longrepr)[-300:]
-        self.reports.append(entry)
+        reports.append(entry(result.get_result(), call))
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_make_collect_report(self, collector: Any) -> Generator[None, Any, None]:
+    def pytest_make_collect_report(collector: Any) -> Generator[None, Any, None]:
         module = isinstance(collector, pytest.Module)
         key = f"collect:{collector.nodeid}"
         if module:
-            self.events.emit({"event": "start", "id": key})
-        with self.sandbox.per_test(key) if module else contextlib.nullcontext():
+            emit({"event": "start", "id": key})
+        with sandbox.per_test(key) if module else contextlib.nullcontext():
             result = yield
         if not module:
             return
@@ -85,9 +85,37 @@ class Session:
         if report.failed:
             lines = str(report.longrepr).strip().splitlines() or ["collection failed"]
             event.update(event="collect-error", message=lines[-1][-500:])
-        if self.sandbox.violations:
-            event["violation"] = list(self.sandbox.violations[0])
-        self.events.emit(event)
+        if sandbox.violations:
+            event["violation"] = list(sandbox.violations[0])
+        emit(event)
+
+    plugin = _Plugin()  # pluggy wants a hashable object; only the hooks hang off it
+    plugin.pytest_runtest_protocol = pytest_runtest_protocol
+    plugin.pytest_runtest_makereport = pytest_runtest_makereport
+    plugin.pytest_make_collect_report = pytest_make_collect_report
+    return plugin
+
+
+class _Plugin:
+    """The object pytest registers: three hook functions, nothing else."""
+
+    pytest_runtest_protocol: Any
+    pytest_runtest_makereport: Any
+    pytest_make_collect_report: Any
+
+
+def entry(report: Any, call: Any) -> dict[str, Any]:
+    """One phase's report (setup, call or teardown) as the parent reads it."""
+    found: dict[str, Any] = {"when": report.when, "outcome": report.outcome}
+    if report.failed:
+        excinfo = call.excinfo
+        found["exc"] = excinfo.typename if excinfo else None
+        found["errno"] = getattr(excinfo.value, "errno", None) if excinfo else None
+        crash = getattr(report.longrepr, "reprcrash", None)
+        found["message"] = (crash.message if crash else str(report.longrepr))[-500:]
+    elif report.skipped:
+        found["message"] = str(report.longrepr)[-300:]
+    return found
 
 
 def forget_failure() -> None:
