@@ -180,7 +180,7 @@ def test_cli_write_extends_the_existing_file(tmp_path: pathlib.Path) -> None:
     [
         pytest.param("nofile.py:1", "cannot read", id="missing-file"),
         pytest.param("calc.py", "expected FILE:LINE", id="no-line"),
-        pytest.param("{path}:99", "inside a function", id="outside-any-function"),
+        pytest.param("{path}:99", "line 99 is past its end", id="past-the-end"),
     ],
 )
 def test_cli_bad_input(tmp_path: pathlib.Path, location: str, message: str) -> None:

@@ -53,6 +53,7 @@ export function userSettings(bin, model, trust) {
     'linewright.testgen.modelRequests': 1,
     'linewright.testgen.maxTokens': 64,
     'linewright.logLevel': 'debug', // the output log is kept when a check fails
+    'linewright.trace.server': 'messages',
     // every row of the suggest widget then comes from a language server
     'editor.wordBasedSuggestions': 'off',
     'editor.minimap.enabled': false,
